@@ -1,0 +1,117 @@
+//! `exec`: run a command to completion and collect what it printed.
+
+use crate::command::{Command, EnvChanges};
+use crate::error::Result;
+use crate::logs::StreamKind;
+use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
+use crate::sandbox::{ProcessOptions, Sandbox};
+use crate::signal::Signal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Called with each chunk of output while `exec` runs.
+pub type OutputCallback = Arc<dyn Fn(StreamKind, &str) + Send + Sync>;
+
+/// Options of `exec`.
+#[derive(Clone, Default)]
+pub struct ExecOptions {
+    /// Working directory.
+    pub cwd: Option<PathBuf>,
+    /// Environment changes.
+    pub env: EnvChanges,
+    /// Kill the command and fail with `PROCESS_READY_TIMEOUT` after this long.
+    pub timeout: Option<Duration>,
+    /// Streams output as it comes.
+    pub on_output: Option<OutputCallback>,
+    /// The session to run in.
+    pub session_id: Option<String>,
+}
+
+impl std::fmt::Debug for ExecOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecOptions")
+            .field("cwd", &self.cwd)
+            .field("env", &self.env)
+            .field("timeout", &self.timeout)
+            .field("on_output", &self.on_output.is_some())
+            .field("session_id", &self.session_id)
+            .finish()
+    }
+}
+
+/// What `exec` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecResult {
+    /// Everything printed on stdout (bounded by the log limit).
+    pub stdout: String,
+    /// Everything printed on stderr (bounded by the log limit).
+    pub stderr: String,
+    /// The exit code (128+N after signal N).
+    pub exit_code: i32,
+    /// Whether the exit code is 0.
+    pub success: bool,
+    /// How long it ran.
+    pub duration: Duration,
+    /// The command as given.
+    pub command: String,
+}
+
+struct Forward(OutputCallback);
+
+impl ProcessObserver for Forward {
+    fn on_output(&self, stream: StreamKind, data: &str) {
+        (self.0)(stream, data)
+    }
+}
+
+pub(crate) async fn exec(
+    sandbox: &Sandbox,
+    command: Command,
+    options: ExecOptions,
+) -> Result<ExecResult> {
+    let started = Instant::now();
+    let process: Process = sandbox
+        .start_process(
+            command,
+            ProcessOptions {
+                cwd: options.cwd,
+                env: options.env,
+                auto_cleanup: true,
+                observer: options
+                    .on_output
+                    .map(|f| Arc::new(Forward(f)) as Arc<dyn ProcessObserver>),
+                session_id: options.session_id,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let exit = match process.wait_for_exit(options.timeout).await {
+        Ok(exit) => exit,
+        Err(e) => {
+            process.kill(Signal::TERM, DEFAULT_KILL_TIMEOUT).await?;
+            return Err(e);
+        }
+    };
+    let logs = process.logs();
+    let exit_code = exit.exit_code.unwrap_or(-1);
+    Ok(ExecResult {
+        stdout: logs.stdout,
+        stderr: logs.stderr,
+        exit_code,
+        success: exit_code == 0,
+        duration: started.elapsed(),
+        command: process.command().to_owned(),
+    })
+}
+
+impl Sandbox {
+    /// Runs a command to completion: stdout, stderr, exit code, success and duration.
+    pub async fn exec(
+        &self,
+        command: impl Into<Command>,
+        options: ExecOptions,
+    ) -> Result<ExecResult> {
+        exec(self, command.into(), options).await
+    }
+}

@@ -1,0 +1,53 @@
+//! Signalling and probing a whole process group.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::signal::Signal;
+use rustix::process::Pid;
+
+fn pid(pgid: u32) -> Pid {
+    Pid::from_raw(pgid as i32).expect("a process group id is positive")
+}
+
+/// Sends `sig` to every member of the group; a group that is already gone is fine.
+pub(crate) fn signal_group(pgid: u32, sig: Signal) -> Result<()> {
+    match rustix::process::kill_process_group(pid(pgid), sig.to_rustix()) {
+        Ok(()) => Ok(()),
+        Err(e) if e == rustix::io::Errno::SRCH => Ok(()),
+        Err(e) => Err(Error::new(
+            ErrorCode::ProcessError,
+            format!("could not send {sig} to group {pgid}: {e}"),
+        )),
+    }
+}
+
+/// Whether any member of the group is still running (zombies waiting to be reaped by
+/// someone else do not count: they can no longer do anything).
+pub(crate) fn group_alive(pgid: u32) -> bool {
+    if rustix::process::test_kill_process_group(pid(pgid)).is_err() {
+        return false;
+    }
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{name}/stat")) else {
+            continue;
+        };
+        // Fields after the parenthesised command: state ppid pgrp ...
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let mut fields = stat[close + 1..].split_whitespace();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<u32>().ok());
+        if pgrp == Some(pgid) && state != Some("Z") && state != Some("X") {
+            return true;
+        }
+    }
+    false
+}

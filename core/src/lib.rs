@@ -1,0 +1,53 @@
+//! procwright: start background processes, keep their output, and wait until they
+//! are ready. One async (tokio) core behind the Python and Node packages.
+//!
+//! ```no_run
+//! # async fn demo() -> procwright::Result<()> {
+//! use procwright::{Pattern, PortWaitOptions, ProcessOptions, Sandbox, SandboxOptions, Signal};
+//! use std::time::Duration;
+//!
+//! let sandbox = Sandbox::new(SandboxOptions::default())?;
+//! let server = sandbox.start_process("python3 -m http.server 8000", ProcessOptions::default()).await?;
+//! server.wait_for_log(&Pattern::substring("Serving HTTP")?, Some(Duration::from_secs(10))).await?;
+//! server.wait_for_port(8000, &PortWaitOptions::default()).await?;
+//! server.kill(Signal::TERM, Duration::from_secs(5)).await?;
+//! # Ok(()) }
+//! ```
+
+mod command;
+pub mod duration;
+mod error;
+mod event;
+mod exec;
+mod group;
+mod lifecycle;
+mod lines;
+mod logfile;
+mod logs;
+mod pattern;
+mod port;
+mod process;
+mod reader;
+mod registry;
+mod sandbox;
+mod session;
+mod signal;
+mod spawn;
+mod status;
+mod wait;
+
+pub use command::{Command, EnvChanges};
+pub use error::{Error, ErrorCode, Result};
+pub use event::{LogEvent, LogEventKind, LogStream};
+pub use exec::{ExecOptions, ExecResult, OutputCallback};
+pub use logfile::ROTATE_AT;
+pub use logs::{Logs, StreamKind};
+pub use pattern::{Pattern, PatternMatch, RegexFlags};
+pub use port::{validate_port, PortMode, PortWaitOptions, StatusRange, DEFAULT_PORT_INTERVAL};
+pub use process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
+pub use registry::{get_sandbox, shutdown_all};
+pub use sandbox::{ProcessOptions, Sandbox, SandboxOptions, DEFAULT_LOG_LIMIT};
+pub use session::{Session, SessionOptions};
+pub use signal::Signal;
+pub use status::{ExitInfo, ProcessStatus};
+pub use wait::LogMatch;

@@ -1,0 +1,78 @@
+//! The task that watches one child from spawn to exit and records how it ended.
+
+use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
+use crate::signal::Signal;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::unix::AsyncFd;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Runs once the process has ended, e.g. to forget an auto-cleanup record.
+pub(crate) type OnDone = Box<dyn FnOnce(&Process) + Send>;
+
+/// What the supervisor needs besides the process itself.
+pub(crate) struct Supervision {
+    pub pidfd: OwnedFd,
+    pub readers: [JoinHandle<()>; 2],
+    pub exited_tx: watch::Sender<bool>,
+    pub timeout: Option<Duration>,
+    pub observer: Option<Arc<dyn ProcessObserver>>,
+    pub on_done: Option<OnDone>,
+}
+
+/// Waits for the exit, lets the readers drain the pipes, then records the end.
+/// Output always lands before the exit event, which is always the last one.
+pub(crate) async fn supervise(process: Process, sup: Supervision) {
+    let Supervision {
+        pidfd,
+        readers,
+        exited_tx,
+        timeout,
+        observer,
+        on_done,
+    } = sup;
+    // SAFETY: the AsyncFd owns the pidfd, which stays open and unchanged until it is dropped.
+    let registered =
+        unsafe { AsyncFd::register_with_interest(pidfd, tokio::io::Interest::READABLE) };
+    let outcome = match registered {
+        Ok(fd) => {
+            let mut deadline = timeout.map(|t| Box::pin(tokio::time::sleep(t)));
+            loop {
+                tokio::select! {
+                    _ = crate::spawn::exited(&fd) => {}
+                    _ = async { deadline.as_mut().unwrap().await }, if deadline.is_some() => {
+                        deadline = None;
+                        let p = process.clone();
+                        tokio::spawn(async move { let _ = p.kill(Signal::TERM, DEFAULT_KILL_TIMEOUT).await; });
+                        continue;
+                    }
+                }
+                if let Some(o) = process.reap() {
+                    break o;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        // No reactor registration possible: fall back to polling the reap.
+        Err(_) => loop {
+            if let Some(o) = process.reap() {
+                break o;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        },
+    };
+    let _ = exited_tx.send(true);
+    for r in readers {
+        let _ = r.await;
+    }
+    let info = process.classify(outcome);
+    process.finish(info);
+    if let Some(obs) = &observer {
+        obs.on_exit(info.exit_code);
+    }
+    if let Some(done) = on_done {
+        done(&process);
+    }
+}

@@ -1,0 +1,232 @@
+//! Log patterns: a substring, or a regular expression with JS/Python-style flags.
+
+use crate::error::{Error, ErrorCode, Result};
+use std::collections::BTreeMap;
+
+/// Regular-expression flags both bindings can express.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegexFlags {
+    /// `i` / `re.IGNORECASE`.
+    pub ignore_case: bool,
+    /// `m` / `re.MULTILINE`.
+    pub multi_line: bool,
+    /// `s` / `re.DOTALL`.
+    pub dot_all: bool,
+}
+
+impl RegexFlags {
+    /// Reads a JavaScript flag string; `g`, `y`, `u`, `d` and `v` change nothing line by line.
+    pub fn from_js(flags: &str) -> Result<RegexFlags> {
+        let mut f = RegexFlags::default();
+        for c in flags.chars() {
+            match c {
+                'i' => f.ignore_case = true,
+                'm' => f.multi_line = true,
+                's' => f.dot_all = true,
+                'g' | 'y' | 'u' | 'd' | 'v' => {}
+                other => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidPattern,
+                        format!("unknown regex flag {other:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// What `wait_for_log` looks for in each line.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// Matches a line that contains this text.
+    Substring(String),
+    /// Matches a line in which this expression finds a match.
+    Regex {
+        /// The source as the user wrote it.
+        source: String,
+        /// Its flags.
+        flags: RegexFlags,
+        /// The compiled form.
+        compiled: fancy_regex::Regex,
+    },
+}
+
+/// Where and how a pattern matched one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternMatch {
+    /// `[whole match, group 1, …]`; `None` for a group that did not take part.
+    pub groups: Vec<Option<String>>,
+    /// Named groups by name.
+    pub named: BTreeMap<String, Option<String>>,
+    /// Byte offset of the match in the line.
+    pub index: usize,
+}
+
+/// Bounds backtracking so a pathological pattern fails loudly instead of spinning.
+const BACKTRACK_LIMIT: usize = 1_000_000;
+
+impl Pattern {
+    /// A substring pattern; an empty one is `INVALID_PATTERN`.
+    pub fn substring(text: impl Into<String>) -> Result<Pattern> {
+        let text = text.into();
+        if text.is_empty() {
+            return Err(Error::new(ErrorCode::InvalidPattern, "pattern is empty"));
+        }
+        Ok(Pattern::Substring(text))
+    }
+
+    /// Compiles a regex (lookarounds and backreferences included) or fails with `INVALID_PATTERN`.
+    pub fn regex(source: &str, flags: RegexFlags) -> Result<Pattern> {
+        let compiled = fancy_regex::RegexBuilder::new(source)
+            .case_insensitive(flags.ignore_case)
+            .multi_line(flags.multi_line)
+            .dot_matches_new_line(flags.dot_all)
+            .backtrack_limit(BACKTRACK_LIMIT)
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::InvalidPattern,
+                    format!("invalid regex /{source}/: {e}"),
+                )
+            })?;
+        Ok(Pattern::Regex {
+            source: source.to_owned(),
+            flags,
+            compiled,
+        })
+    }
+
+    /// The condition as error messages name it: `Server ready` or `/port \d+/`.
+    pub fn describe(&self) -> String {
+        match self {
+            Pattern::Substring(s) => s.clone(),
+            Pattern::Regex { source, flags, .. } => {
+                let mut f = String::new();
+                for (on, c) in [
+                    (flags.ignore_case, 'i'),
+                    (flags.multi_line, 'm'),
+                    (flags.dot_all, 's'),
+                ] {
+                    if on {
+                        f.push(c);
+                    }
+                }
+                format!("/{source}/{f}")
+            }
+        }
+    }
+
+    /// Tests one line (without its newline).
+    pub fn find(&self, line: &str) -> Result<Option<PatternMatch>> {
+        match self {
+            Pattern::Substring(s) => Ok(memchr::memmem::find(line.as_bytes(), s.as_bytes()).map(
+                |index| PatternMatch {
+                    groups: Vec::new(),
+                    named: BTreeMap::new(),
+                    index,
+                },
+            )),
+            Pattern::Regex { compiled, .. } => {
+                let caps = compiled.captures(line).map_err(|e| {
+                    Error::new(
+                        ErrorCode::InvalidPattern,
+                        format!("regex {} could not run: {e}", self.describe()),
+                    )
+                })?;
+                let Some(caps) = caps else { return Ok(None) };
+                let groups = (0..caps.len())
+                    .map(|i| caps.get(i).map(|m| m.as_str().to_owned()))
+                    .collect();
+                let named = compiled
+                    .capture_names()
+                    .flatten()
+                    .map(|n| (n.to_owned(), caps.name(n).map(|m| m.as_str().to_owned())))
+                    .collect();
+                let index = caps.get(0).map_or(0, |m| m.start());
+                Ok(Some(PatternMatch {
+                    groups,
+                    named,
+                    index,
+                }))
+            }
+        }
+    }
+
+    /// Whether this is a regex (so results carry groups).
+    pub fn is_regex(&self) -> bool {
+        matches!(self, Pattern::Regex { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substring_and_regex_groups() {
+        let p = Pattern::substring("ready").unwrap();
+        assert!(p.find("server ready now").unwrap().is_some());
+        assert!(p.find("server starting").unwrap().is_none());
+        let r = Pattern::regex(r"Port: (\d+)", RegexFlags::default()).unwrap();
+        let m = r.find("listening. Port: 8080").unwrap().unwrap();
+        assert_eq!(
+            m.groups,
+            [Some("Port: 8080".to_string()), Some("8080".to_string())]
+        );
+    }
+
+    #[test]
+    fn flags_named_groups_lookarounds_backrefs() {
+        let r = Pattern::regex("ready", RegexFlags::from_js("ig").unwrap()).unwrap();
+        assert!(r.find("READY").unwrap().is_some());
+        let n = Pattern::regex(r"port (?<port>\d+)", RegexFlags::default()).unwrap();
+        assert_eq!(
+            n.find("port 99").unwrap().unwrap().named["port"].as_deref(),
+            Some("99")
+        );
+        let py = Pattern::regex(r"port (?P<port>\d+)", RegexFlags::default()).unwrap();
+        assert!(py.find("port 1").unwrap().is_some());
+        let look = Pattern::regex(r"(?<!not )ready", RegexFlags::default()).unwrap();
+        assert!(look.find("not ready").unwrap().is_none());
+        assert!(look.find("now ready").unwrap().is_some());
+        let back = Pattern::regex(r"(\w+) \1", RegexFlags::default()).unwrap();
+        assert!(back.find("hello hello").unwrap().is_some());
+        assert!(back.find("hello world").unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_patterns_are_invalid_pattern() {
+        assert_eq!(
+            Pattern::regex("(unclosed", RegexFlags::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidPattern
+        );
+        assert_eq!(
+            Pattern::substring("").unwrap_err().code,
+            ErrorCode::InvalidPattern
+        );
+        assert_eq!(
+            RegexFlags::from_js("x").unwrap_err().code,
+            ErrorCode::InvalidPattern
+        );
+    }
+
+    #[test]
+    fn describe_names_the_condition() {
+        assert_eq!(
+            Pattern::substring("Server ready").unwrap().describe(),
+            "Server ready"
+        );
+        let r = Pattern::regex(
+            r"port \d+",
+            RegexFlags {
+                ignore_case: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(r.describe(), r"/port \d+/i");
+    }
+}

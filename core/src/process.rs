@@ -1,0 +1,330 @@
+//! The `Process` handle: live fields, kill, logs and the waits.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::event::LogStream;
+use crate::group;
+use crate::logs::{LogStore, Logs, StreamKind};
+use crate::pattern::Pattern;
+use crate::port::PortWaitOptions;
+use crate::signal::Signal;
+use crate::spawn::{self, WaitOutcome};
+use crate::status::{ExitInfo, ProcessStatus};
+use crate::wait::{self, LogMatch};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::watch;
+
+/// How long `kill` waits before escalating to SIGKILL, unless told otherwise.
+pub const DEFAULT_KILL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Receives a process's events; the bindings adapt their callbacks to it.
+/// Methods run on a runtime thread and must not block.
+pub trait ProcessObserver: Send + Sync {
+    /// The process is running.
+    fn on_start(&self, _process: &Process) {}
+    /// A chunk of output, decoded as UTF-8 with invalid bytes replaced.
+    fn on_output(&self, _stream: StreamKind, _data: &str) {}
+    /// The process ended; `None` if it never started.
+    fn on_exit(&self, _exit_code: Option<i32>) {}
+    /// The process could not be started.
+    fn on_error(&self, _error: &Error) {}
+}
+
+pub(crate) struct State {
+    pub status: ProcessStatus,
+    pub pid: Option<u32>,
+    pub end_time: Option<SystemTime>,
+    pub exit: Option<ExitInfo>,
+    /// Set when this library signalled the group: an exit of 128+N then counts as killed.
+    pub signalled: bool,
+    /// The wait status, taken by whichever path reaped the child first.
+    pub reaped: Option<WaitOutcome>,
+}
+
+pub(crate) struct Inner {
+    pub id: String,
+    pub command: String,
+    pub session_id: Option<String>,
+    pub start_time: SystemTime,
+    pub state: Mutex<State>,
+    pub store: Arc<LogStore>,
+    pub exit_tx: watch::Sender<Option<ExitInfo>>,
+    pub log_limit: usize,
+}
+
+/// A handle on a started process; clones share the same live record.
+#[derive(Clone)]
+pub struct Process {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Process")
+            .field("id", &self.id())
+            .field("pid", &self.pid())
+            .field("command", &self.command())
+            .field("status", &self.status())
+            .field("exit_code", &self.exit_code())
+            .finish()
+    }
+}
+
+impl Process {
+    pub(crate) fn new(
+        id: String,
+        command: String,
+        session_id: Option<String>,
+        store: LogStore,
+        log_limit: usize,
+    ) -> Process {
+        Process {
+            inner: Arc::new(Inner {
+                id,
+                command,
+                session_id,
+                start_time: SystemTime::now(),
+                state: Mutex::new(State {
+                    status: ProcessStatus::Starting,
+                    pid: None,
+                    end_time: None,
+                    exit: None,
+                    signalled: false,
+                    reaped: None,
+                }),
+                store: Arc::new(store),
+                exit_tx: watch::Sender::new(None),
+                log_limit,
+            }),
+        }
+    }
+
+    /// The process id within the sandbox.
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The OS process id (also its process group id), once spawned.
+    pub fn pid(&self) -> Option<u32> {
+        self.inner.state.lock().unwrap().pid
+    }
+
+    /// The command as given (an argv is shown shell-quoted).
+    pub fn command(&self) -> &str {
+        &self.inner.command
+    }
+
+    /// The status now.
+    pub fn status(&self) -> ProcessStatus {
+        self.inner.state.lock().unwrap().status
+    }
+
+    /// When it was started.
+    pub fn start_time(&self) -> SystemTime {
+        self.inner.start_time
+    }
+
+    /// When it ended, if it has.
+    pub fn end_time(&self) -> Option<SystemTime> {
+        self.inner.state.lock().unwrap().end_time
+    }
+
+    /// The exit code once ended (128+N after signal N).
+    pub fn exit_code(&self) -> Option<i32> {
+        self.inner
+            .state
+            .lock()
+            .unwrap()
+            .exit
+            .and_then(|e| e.exit_code)
+    }
+
+    /// The name of the signal that ended it, if one did.
+    pub fn signal(&self) -> Option<&'static str> {
+        self.inner.state.lock().unwrap().exit.and_then(|e| e.signal)
+    }
+
+    /// The session it was started in, if any.
+    pub fn session_id(&self) -> Option<&str> {
+        self.inner.session_id.as_deref()
+    }
+
+    /// How it ended, if it has.
+    pub fn exit_info(&self) -> Option<ExitInfo> {
+        self.inner.state.lock().unwrap().exit
+    }
+
+    /// Output kept so far.
+    pub fn logs(&self) -> Logs {
+        self.inner.store.snapshot()
+    }
+
+    /// Events of this process: kept output in read order, then live output, then `exit`.
+    pub fn stream_logs(&self) -> LogStream {
+        LogStream::new(self.inner.id.clone(), self.inner.store.clone())
+    }
+
+    /// Signals the whole group. For terminating signals, resolves once the process has
+    /// exited, sending SIGKILL to the group after `timeout`. A no-op once it has ended.
+    pub async fn kill(&self, signal: Signal, timeout: Duration) -> Result<()> {
+        let pgid = {
+            let mut st = self.inner.state.lock().unwrap();
+            match (st.status.is_final(), st.pid, st.reaped.is_some()) {
+                (true, _, _) | (_, None, _) => None,
+                // Exited but not yet recorded: let the caller see the record settle.
+                (_, Some(_), true) => Some(None),
+                (_, Some(pid), false) => {
+                    st.signalled = true;
+                    Some(Some(pid))
+                }
+            }
+        };
+        let pgid = match pgid {
+            None => return Ok(()),
+            Some(None) => {
+                if signal.is_terminating() {
+                    let _ = self
+                        .inner
+                        .exit_tx
+                        .subscribe()
+                        .wait_for(Option::is_some)
+                        .await;
+                }
+                return Ok(());
+            }
+            Some(Some(pgid)) => pgid,
+        };
+        group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
+        if !signal.is_terminating() {
+            return Ok(());
+        }
+        let deadline = Instant::now() + timeout;
+        let mut rx = self.inner.exit_tx.subscribe();
+        if tokio::time::timeout(timeout, rx.wait_for(Option::is_some))
+            .await
+            .is_err()
+        {
+            group::signal_group(pgid, Signal::KILL)?;
+            let _ = rx.wait_for(Option::is_some).await;
+        }
+        // The leader is gone; whatever it started must not outlive the kill.
+        while group::group_alive(pgid) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        group::signal_group(pgid, Signal::KILL)?;
+        Ok(())
+    }
+
+    /// Resolves with the exit once the process has ended and all its output is kept.
+    pub async fn wait_for_exit(&self, timeout: Option<Duration>) -> Result<ExitInfo> {
+        let mut rx = self.inner.exit_tx.subscribe();
+        let wait = async { rx.wait_for(Option::is_some).await.ok().and_then(|v| *v) };
+        let res = match timeout {
+            Some(t) => tokio::time::timeout(t, wait)
+                .await
+                .map_err(|_| wait::timeout_error(self, "process exit", t))?,
+            None => wait.await,
+        };
+        res.ok_or_else(|| {
+            Error::new(ErrorCode::ProcessError, "process record was dropped")
+                .with_process(self.id())
+        })
+    }
+
+    /// Waits for a line on stdout or stderr that matches `pattern`.
+    pub async fn wait_for_log(
+        &self,
+        pattern: &Pattern,
+        timeout: Option<Duration>,
+    ) -> Result<LogMatch> {
+        wait::wait_for_log(self, pattern, timeout).await
+    }
+
+    /// Waits until `port` accepts connections (tcp) or answers with an accepted status (http).
+    pub async fn wait_for_port(&self, port: i64, options: &PortWaitOptions) -> Result<()> {
+        crate::port::wait_for_port(self, port, options).await
+    }
+
+    /// Reaps the child if it has exited; the outcome is recorded once, whoever asks first.
+    pub(crate) fn reap(&self) -> Option<WaitOutcome> {
+        let mut st = self.inner.state.lock().unwrap();
+        if st.reaped.is_none() {
+            let pid = st.pid?;
+            match spawn::try_reap(pid) {
+                Ok(Some(outcome)) => st.reaped = Some(outcome),
+                Ok(None) => {}
+                // ECHILD: nobody else reaps our children, so treat it as an unknown death.
+                Err(_) => {
+                    st.reaped = Some(WaitOutcome {
+                        code: None,
+                        signal: Some(9),
+                    })
+                }
+            }
+        }
+        st.reaped
+    }
+
+    /// Records the end: status, exit event, and wakes every waiter.
+    pub(crate) fn finish(&self, info: ExitInfo) {
+        {
+            let mut st = self.inner.state.lock().unwrap();
+            st.status = info.status;
+            st.exit = Some(info);
+            st.end_time = Some(SystemTime::now());
+        }
+        self.inner.store.close(info);
+        self.inner.exit_tx.send_replace(Some(info));
+    }
+
+    /// The exit classification for the reaped outcome.
+    pub(crate) fn classify(&self, outcome: WaitOutcome) -> ExitInfo {
+        let signalled = self.inner.state.lock().unwrap().signalled;
+        ExitInfo::from_wait(outcome.code, outcome.signal, signalled)
+    }
+
+    pub(crate) fn pgid_if_running(&self) -> Option<u32> {
+        let st = self.inner.state.lock().unwrap();
+        (!st.status.is_final() && st.reaped.is_none())
+            .then_some(st.pid)
+            .flatten()
+    }
+
+    pub(crate) fn mark_signalled(&self) {
+        self.inner.state.lock().unwrap().signalled = true;
+    }
+
+    pub(crate) fn set_running(&self, pid: u32) {
+        let mut st = self.inner.state.lock().unwrap();
+        st.pid = Some(pid);
+        st.status = ProcessStatus::Running;
+    }
+}
+
+/// Kills many processes from synchronous code (drop, host exit): SIGTERM to every group,
+/// reap what exits within `grace`, then SIGKILL what is left.
+pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
+    let running: Vec<(&Process, u32)> = procs
+        .iter()
+        .filter_map(|p| p.pgid_if_running().map(|g| (p, g)))
+        .collect();
+    for (p, pgid) in &running {
+        p.mark_signalled();
+        let _ = group::signal_group(*pgid, Signal::TERM);
+    }
+    let deadline = Instant::now() + grace;
+    let mut left: Vec<(&Process, u32)> = running;
+    while !left.is_empty() && Instant::now() < deadline {
+        left.retain(|(p, pgid)| p.reap().is_none() || group::group_alive(*pgid));
+        if !left.is_empty() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    for (p, pgid) in &left {
+        let _ = group::signal_group(*pgid, Signal::KILL);
+        let until = Instant::now() + Duration::from_millis(500);
+        while p.reap().is_none() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Spawning a child in its own process group, and reaping it through a pidfd.
+
+use crate::error::{Error, ErrorCode, Result};
+use rustix::process::Pid;
+use std::ffi::OsString;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::process::Stdio;
+use tokio::io::unix::AsyncFd;
+use tokio::net::unix::pipe::Receiver;
+
+/// Bigger pipes mean fewer context switches for chatty children.
+const PIPE_SIZE: usize = 1024 * 1024;
+
+/// Everything needed to exec a child.
+pub(crate) struct SpawnSpec {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+}
+
+/// A freshly spawned child: its pid (also its process group id), pidfd and pipes.
+pub(crate) struct Spawned {
+    pub pid: u32,
+    pub pidfd: OwnedFd,
+    pub stdout: Receiver,
+    pub stderr: Receiver,
+}
+
+/// Starts the child as leader of a new process group with stdin at /dev/null.
+pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    let mut cmd = std::process::Command::new(&spec.program);
+    cmd.args(&spec.args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out_w))
+        .stderr(Stdio::from(err_w));
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(cwd);
+    }
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd.spawn().map_err(|e| {
+        Error::new(
+            ErrorCode::ProcessError,
+            format!("could not start {}: {e}", spec.program.to_string_lossy()),
+        )
+    })?;
+    // `cmd` holds the write ends; dropping it now means EOF arrives when the child's side closes.
+    drop(cmd);
+    let pid = child.id();
+    // std's Child would reap on its own terms; we reap through the pidfd instead.
+    drop(child);
+    let raw = Pid::from_raw(pid as i32).expect("a child pid is positive");
+    let pidfd =
+        rustix::process::pidfd_open(raw, rustix::process::PidfdFlags::empty()).map_err(|e| {
+            // Without a pidfd we cannot watch it, so do not leave it running unwatched.
+            let _ = rustix::process::kill_process_group(raw, rustix::process::Signal::KILL);
+            let _ = rustix::process::waitpid(Some(raw), rustix::process::WaitOptions::empty());
+            Error::new(ErrorCode::ProcessError, format!("pidfd_open failed: {e}"))
+        })?;
+    Ok(Spawned {
+        pid,
+        pidfd,
+        stdout: receiver(out_r)?,
+        stderr: receiver(err_r)?,
+    })
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| {
+        Error::new(
+            ErrorCode::ProcessError,
+            format!("could not create a pipe: {e}"),
+        )
+    })?;
+    let _ = rustix::pipe::fcntl_setpipe_size(&r, PIPE_SIZE);
+    Ok((r, w))
+}
+
+fn receiver(fd: OwnedFd) -> Result<Receiver> {
+    Receiver::from_owned_fd(fd).map_err(|e| {
+        Error::new(
+            ErrorCode::ProcessError,
+            format!("could not watch a pipe: {e}"),
+        )
+    })
+}
+
+/// The raw outcome of `waitid`: an exit code or a terminating signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WaitOutcome {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
+/// Reaps the child `pid` if it has exited, without blocking.
+pub(crate) fn try_reap(pid: u32) -> std::io::Result<Option<WaitOutcome>> {
+    let raw = Pid::from_raw(pid as i32).expect("a child pid is positive");
+    let status = rustix::process::waitpid(Some(raw), rustix::process::WaitOptions::NOHANG)?;
+    Ok(status.and_then(|(_, s)| {
+        if s.exited() {
+            Some(WaitOutcome {
+                code: s.exit_status(),
+                signal: None,
+            })
+        } else if s.signaled() {
+            Some(WaitOutcome {
+                code: None,
+                signal: s.terminating_signal(),
+            })
+        } else {
+            None
+        }
+    }))
+}
+
+/// Waits until the pidfd reports the exit; the pidfd becomes readable then.
+pub(crate) async fn exited(pidfd: &AsyncFd<OwnedFd>) {
+    loop {
+        match pidfd.readable().await {
+            Ok(mut guard) => {
+                guard.retain_ready();
+                return;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+}
