@@ -35,12 +35,15 @@ impl StreamKind {
     }
 }
 
-/// Bookkeeping charged per chunk, so that a flood of tiny writes stays bounded too.
-const CHUNK_OVERHEAD: usize = 64;
+/// Bookkeeping charged per chunk against the limit, so a flood of tiny writes stays bounded too.
+const CHUNK_COST: usize = 48;
+/// First allocation of a ring; it doubles up to the limit as output grows.
+const MIN_RING: usize = 64 * 1024;
 
-/// One read from a pipe.
+/// One read from a pipe, as handed to readers (a copy out of the ring).
 #[derive(Debug, Clone)]
 pub(crate) struct Chunk {
+    #[allow(dead_code)]
     pub seq: u64,
     pub stream: StreamKind,
     pub data: Bytes,
@@ -54,11 +57,152 @@ pub(crate) enum Entry {
     Exit { info: ExitInfo, at: SystemTime },
 }
 
+/// Where one read's bytes sit in the stream, by absolute offset.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    seq: u64,
+    start: u64,
+    end: u64,
+    at: SystemTime,
+}
+
+/// A stream's kept bytes: one circular buffer, allocated as it fills and never beyond
+/// the limit, so a process printing gigabytes costs no allocation per read.
 #[derive(Default)]
 struct Ring {
-    chunks: VecDeque<Chunk>,
-    charged: usize,
+    buf: Vec<u8>,
+    /// Index in `buf` of the oldest kept byte.
+    head: usize,
+    /// Bytes kept.
+    len: usize,
+    /// Bytes ever pushed: the absolute offset of the end.
+    written: u64,
+    metas: VecDeque<Meta>,
     dropped: u64,
+}
+
+impl Ring {
+    fn oldest(&self) -> u64 {
+        self.written - self.len as u64
+    }
+
+    fn charged(&self) -> usize {
+        self.len + CHUNK_COST * self.metas.len()
+    }
+
+    /// Drops `n` of the oldest kept bytes.
+    fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        if self.buf.is_empty() {
+            return;
+        }
+        self.head = (self.head + n) % self.buf.len();
+        self.len -= n;
+        self.dropped += n as u64;
+        let oldest = self.oldest();
+        while self.metas.front().is_some_and(|m| m.end <= oldest) {
+            self.metas.pop_front();
+        }
+    }
+
+    /// Makes room for `n` more bytes within `limit`, growing the buffer first.
+    fn reserve(&mut self, n: usize, limit: usize) {
+        let want = self.len + n;
+        if want > self.buf.len() && self.buf.len() < limit {
+            let size = want.max(self.buf.len() * 2).max(MIN_RING).min(limit);
+            // Straighten the ring in place, then grow it: a large realloc can remap pages
+            // instead of holding the old and new buffers at once.
+            self.buf.rotate_left(self.head);
+            self.head = 0;
+            self.buf.resize(size, 0);
+        }
+        if self.len + n > self.buf.len() {
+            self.drop_front(self.len + n - self.buf.len());
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) {
+        let size = self.buf.len();
+        let at = (self.head + self.len) % size;
+        let first = data.len().min(size - at);
+        self.buf[at..at + first].copy_from_slice(&data[..first]);
+        self.buf[..data.len() - first].copy_from_slice(&data[first..]);
+        self.len += data.len();
+        self.written += data.len() as u64;
+    }
+
+    /// The kept bytes between two absolute offsets, as at most two slices.
+    fn segments(&self, from: u64, to: u64) -> (&[u8], &[u8]) {
+        let from = from.max(self.oldest());
+        if to <= from || self.buf.is_empty() {
+            return (&[], &[]);
+        }
+        let size = self.buf.len();
+        let start = (self.head + (from - self.oldest()) as usize) % size;
+        let n = (to - from) as usize;
+        let first = n.min(size - start);
+        (&self.buf[start..start + first], &self.buf[..n - first])
+    }
+
+    fn copy(&self, from: u64, to: u64) -> Vec<u8> {
+        let (a, b) = self.segments(from, to);
+        let mut v = Vec::with_capacity(a.len() + b.len());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b);
+        v
+    }
+
+    fn push(&mut self, seq: u64, parts: &[&[u8]], limit: usize) {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        // Only the newest `limit` bytes of a huge read can be kept.
+        let mut skip = total.saturating_sub(limit.saturating_sub(CHUNK_COST).max(1));
+        self.dropped += skip as u64;
+        let kept = total - skip;
+        self.reserve(kept, limit);
+        let start = self.written;
+        for part in parts {
+            let s = skip.min(part.len());
+            skip -= s;
+            if s < part.len() {
+                self.write(&part[s..]);
+            }
+        }
+        self.metas.push_back(Meta {
+            seq,
+            start,
+            end: self.written,
+            at: SystemTime::now(),
+        });
+        while self.charged() > limit && !self.metas.is_empty() {
+            let excess = self.charged() - limit;
+            let front = self.metas[0];
+            let kept_of_front = (front.end - front.start.max(self.oldest())) as usize;
+            if excess >= kept_of_front {
+                self.drop_front(kept_of_front);
+                if self.metas.front().is_some_and(|m| m.seq == front.seq) {
+                    self.metas.pop_front();
+                }
+            } else {
+                self.drop_front(excess);
+            }
+        }
+    }
+
+    /// All kept text, starting at a character boundary.
+    fn text(&self) -> String {
+        let mut bytes = self.copy(self.oldest(), self.written);
+        if self.dropped > 0 {
+            let skip = bytes
+                .iter()
+                .take(3)
+                .take_while(|b| (**b & 0xC0) == 0x80)
+                .count();
+            bytes.drain(..skip);
+        }
+        // Valid UTF-8 (the usual case) becomes the String without a second copy.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 }
 
 struct Inner {
@@ -102,29 +246,21 @@ impl LogStore {
         }
     }
 
-    /// Appends a chunk, dropping the stream's oldest bytes beyond the limit.
-    pub(crate) fn push(&self, stream: StreamKind, data: Bytes) {
-        if data.is_empty() {
+    /// Appends one read (given in parts), dropping the stream's oldest bytes beyond the limit.
+    pub(crate) fn push(&self, stream: StreamKind, parts: &[&[u8]]) {
+        if parts.iter().all(|p| p.is_empty()) {
             return;
         }
         let mut g = self.inner.lock().unwrap();
         if let Some(f) = g.file.as_mut() {
             // A full disk must not stop the capture; the in-memory log is the contract.
-            if f.write(&data).is_err() {
+            if parts.iter().try_for_each(|p| f.write(p)).is_err() {
                 g.file = None;
             }
         }
         let seq = g.next_seq;
         g.next_seq += 1;
-        let ring = &mut g.rings[stream.index()];
-        ring.charged += data.len() + CHUNK_OVERHEAD;
-        ring.chunks.push_back(Chunk {
-            seq,
-            stream,
-            data,
-            at: SystemTime::now(),
-        });
-        trim(ring, self.limit);
+        g.rings[stream.index()].push(seq, parts, self.limit);
         drop(g);
         self.version.send_modify(|v| *v = seq + 1);
     }
@@ -153,39 +289,43 @@ impl LogStore {
     pub(crate) fn read_from(&self, cursor: u64, max: usize) -> (Vec<Entry>, u64) {
         let g = self.inner.lock().unwrap();
         let mut out = Vec::new();
-        let [a, b] = &g.rings;
-        let mut ia = a.chunks.partition_point(|c| c.seq < cursor);
-        let mut ib = b.chunks.partition_point(|c| c.seq < cursor);
+        let mut idx = [0usize; 2];
+        for (i, ring) in g.rings.iter().enumerate() {
+            idx[i] = ring.metas.partition_point(|m| m.seq < cursor);
+        }
         let mut next = cursor;
         while out.len() < max {
-            let ca = a.chunks.get(ia);
-            let cb = b.chunks.get(ib);
-            let pick = match (ca, cb) {
-                (Some(x), Some(y)) => Some(if x.seq < y.seq {
-                    (x, &mut ia)
-                } else {
-                    (y, &mut ib)
-                }),
-                (Some(x), None) => Some((x, &mut ia)),
-                (None, Some(y)) => Some((y, &mut ib)),
-                (None, None) => None,
+            let heads = [g.rings[0].metas.get(idx[0]), g.rings[1].metas.get(idx[1])];
+            let pick = match heads {
+                [Some(a), Some(b)] => Some(if a.seq < b.seq { 0 } else { 1 }),
+                [Some(_), None] => Some(0),
+                [None, Some(_)] => Some(1),
+                [None, None] => None,
             };
-            match pick {
-                Some((c, i)) => {
-                    *i += 1;
-                    next = c.seq + 1;
-                    out.push(Entry::Output(c.clone()));
-                }
-                None => {
-                    if let Some((seq, info, at)) = g.exit {
-                        if seq >= cursor {
-                            out.push(Entry::Exit { info, at });
-                            next = seq + 1;
-                        }
+            let Some(i) = pick else {
+                if let Some((seq, info, at)) = g.exit {
+                    if seq >= cursor {
+                        out.push(Entry::Exit { info, at });
+                        next = seq + 1;
                     }
-                    break;
                 }
-            }
+                break;
+            };
+            let ring = &g.rings[i];
+            let m = ring.metas[idx[i]];
+            idx[i] += 1;
+            next = m.seq + 1;
+            let stream = if i == 0 {
+                StreamKind::Stdout
+            } else {
+                StreamKind::Stderr
+            };
+            out.push(Entry::Output(Chunk {
+                seq: m.seq,
+                stream,
+                data: Bytes::from(ring.copy(m.start, m.end)),
+                at: m.at,
+            }));
         }
         (out, next)
     }
@@ -193,16 +333,9 @@ impl LogStore {
     /// Everything kept, per stream.
     pub(crate) fn snapshot(&self) -> Logs {
         let g = self.inner.lock().unwrap();
-        let text = |r: &Ring| {
-            let mut buf = Vec::with_capacity(r.charged);
-            for c in &r.chunks {
-                buf.extend_from_slice(&c.data);
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        };
         Logs {
-            stdout: text(&g.rings[0]),
-            stderr: text(&g.rings[1]),
+            stdout: g.rings[0].text(),
+            stderr: g.rings[1].text(),
             stdout_dropped: g.rings[0].dropped,
             stderr_dropped: g.rings[1].dropped,
         }
@@ -210,26 +343,21 @@ impl LogStore {
 
     /// The last `n` lines of both streams merged in read order (for error context).
     pub(crate) fn tail_lines(&self, n: usize) -> Vec<String> {
-        const TAIL_BYTES: usize = 8 * 1024;
+        const TAIL_BYTES: u64 = 8 * 1024;
         let g = self.inner.lock().unwrap();
-        let mut picked: Vec<&Chunk> = Vec::new();
+        let mut picked: Vec<(u64, Vec<u8>)> = Vec::new();
         for ring in &g.rings {
-            let mut size = 0;
-            for c in ring.chunks.iter().rev() {
-                picked.push(c);
-                size += c.data.len();
-                if size >= TAIL_BYTES {
+            let floor = ring.written.saturating_sub(TAIL_BYTES);
+            for m in ring.metas.iter().rev() {
+                picked.push((m.seq, ring.copy(m.start.max(floor), m.end)));
+                if m.start <= floor {
                     break;
                 }
             }
         }
-        picked.sort_by_key(|c| c.seq);
-        let mut text = Vec::new();
-        for c in picked {
-            text.extend_from_slice(&c.data);
-        }
-        let start = text.len().saturating_sub(TAIL_BYTES * 2);
-        let text = String::from_utf8_lossy(&text[start..]);
+        picked.sort_by_key(|(seq, _)| *seq);
+        let text: Vec<u8> = picked.into_iter().flat_map(|(_, d)| d).collect();
+        let text = String::from_utf8_lossy(&text);
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(n)..]
             .iter()
@@ -238,50 +366,21 @@ impl LogStore {
     }
 }
 
-/// Drops the oldest bytes of a ring until it is within `limit`.
-fn trim(ring: &mut Ring, limit: usize) {
-    while ring.charged > limit {
-        let Some(front) = ring.chunks.front_mut() else {
-            break;
-        };
-        let excess = ring.charged - limit;
-        if excess >= front.data.len() {
-            ring.charged -= front.data.len() + CHUNK_OVERHEAD;
-            ring.dropped += front.data.len() as u64;
-            ring.chunks.pop_front();
-        } else {
-            // Cut the front chunk, then forward to a character boundary so the kept text
-            // does not start with half a UTF-8 sequence.
-            let mut cut = excess.min(front.data.len());
-            while cut < front.data.len() && (front.data[cut] & 0xC0) == 0x80 {
-                cut += 1;
-            }
-            front.data = front.data.slice(cut..);
-            ring.charged -= cut;
-            ring.dropped += cut as u64;
-            if front.data.is_empty() {
-                ring.charged -= CHUNK_OVERHEAD;
-                ring.chunks.pop_front();
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::status::ProcessStatus;
 
-    fn b(s: &str) -> Bytes {
-        Bytes::copy_from_slice(s.as_bytes())
+    fn push(s: &LogStore, stream: StreamKind, text: &str) {
+        s.push(stream, &[text.as_bytes()]);
     }
 
     #[test]
     fn replays_both_streams_in_read_order_then_exit() {
         let s = LogStore::new(1 << 20, None);
-        s.push(StreamKind::Stdout, b("a"));
-        s.push(StreamKind::Stderr, b("b"));
-        s.push(StreamKind::Stdout, b("c"));
+        push(&s, StreamKind::Stdout, "a");
+        push(&s, StreamKind::Stderr, "b");
+        push(&s, StreamKind::Stdout, "c");
         s.close(ExitInfo {
             exit_code: Some(0),
             signal: None,
@@ -308,9 +407,9 @@ mod tests {
     fn each_stream_is_bounded_and_counts_what_it_dropped() {
         let limit = 1000;
         let s = LogStore::new(limit, None);
-        s.push(StreamKind::Stderr, b("keep me"));
+        push(&s, StreamKind::Stderr, "keep me");
         for i in 0..1000 {
-            s.push(StreamKind::Stdout, b(&format!("line {i}\n")));
+            push(&s, StreamKind::Stdout, &format!("line {i}\n"));
         }
         let logs = s.snapshot();
         assert!(logs.stdout.len() <= limit, "{}", logs.stdout.len());
@@ -325,7 +424,7 @@ mod tests {
     #[test]
     fn one_huge_chunk_is_cut_to_the_limit_at_a_char_boundary() {
         let s = LogStore::new(100, None);
-        s.push(StreamKind::Stdout, b(&"é".repeat(200)));
+        push(&s, StreamKind::Stdout, &"é".repeat(200));
         let logs = s.snapshot();
         assert!(logs.stdout.len() <= 100);
         assert!(logs.stdout.chars().all(|c| c == 'é'));
@@ -334,9 +433,9 @@ mod tests {
     #[test]
     fn tail_lines_merges_streams() {
         let s = LogStore::new(1 << 20, None);
-        s.push(StreamKind::Stdout, b("one\ntwo\n"));
-        s.push(StreamKind::Stderr, b("three\n"));
-        s.push(StreamKind::Stdout, b("four"));
+        push(&s, StreamKind::Stdout, "one\ntwo\n");
+        push(&s, StreamKind::Stderr, "three\n");
+        push(&s, StreamKind::Stdout, "four");
         assert_eq!(s.tail_lines(3), ["two", "three", "four"]);
     }
 
@@ -345,7 +444,7 @@ mod tests {
         let s = LogStore::new(1 << 20, None);
         let mut rx = s.watch();
         assert!(!rx.has_changed().unwrap());
-        s.push(StreamKind::Stdout, b("x"));
+        push(&s, StreamKind::Stdout, "x");
         assert!(rx.has_changed().unwrap());
         rx.borrow_and_update();
         s.close(ExitInfo {

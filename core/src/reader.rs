@@ -1,13 +1,12 @@
 //! Reads one pipe of a child into the log store, fast and without ever blocking the child.
 
 use crate::logs::{LogStore, StreamKind};
-use bytes::{Bytes, BytesMut};
 use std::io;
 use std::sync::Arc;
 use tokio::net::unix::pipe::Receiver;
 use tokio::sync::watch;
 
-/// Room reserved per read; a larger read means fewer wake-ups for fast writers.
+/// One reusable read buffer per pipe; as large as a read from a busy pipe gets useful.
 const READ_SIZE: usize = 256 * 1024;
 /// After the child exits, at most this much more is read from a pipe a grandchild still feeds.
 const DRAIN_CAP: usize = 16 * 1024 * 1024;
@@ -27,15 +26,20 @@ pub(crate) async fn read_pipe(
     sink: Option<OutputSink>,
     mut exited: watch::Receiver<bool>,
 ) {
-    let mut buf = BytesMut::new();
-    let mut out = Utf8Carry::default();
-    let mut deliver = |bytes: Bytes| {
-        if let Some(chunk) = out.push(bytes) {
-            if let Some(sink) = &sink {
-                sink(stream, &String::from_utf8_lossy(&chunk));
+    // Allocated on first output, so an idle process costs no buffer.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut carry = Utf8Carry::default();
+    let mut deliver = |data: &[u8]| {
+        let (prefix, body) = carry.split(data);
+        let parts = [prefix.as_slice(), body];
+        if let Some(sink) = &sink {
+            let mut text = String::from_utf8_lossy(parts[0]).into_owned();
+            text.push_str(&String::from_utf8_lossy(parts[1]));
+            if !text.is_empty() {
+                sink(stream, &text);
             }
-            store.push(stream, chunk);
         }
+        store.push(stream, &parts);
     };
     loop {
         tokio::select! {
@@ -45,43 +49,42 @@ pub(crate) async fn read_pipe(
                     break;
                 }
                 match read_available(&rx, &mut buf, usize::MAX, &mut deliver) {
-                    Ok(true) => break,
                     Ok(false) => {}
-                    Err(_) => break,
+                    Ok(true) | Err(_) => break,
                 }
             }
-            changed = exited.wait_for(|e| *e) => {
-                let _ = changed;
+            _ = exited.wait_for(|e| *e) => {
                 let _ = read_available(&rx, &mut buf, DRAIN_CAP, &mut deliver);
                 break;
             }
         }
     }
-    if let Some(tail) = out.finish() {
+    let tail = carry.finish();
+    if !tail.is_empty() {
         if let Some(sink) = &sink {
             sink(stream, &String::from_utf8_lossy(&tail));
         }
-        store.push(stream, tail);
+        store.push(stream, &[&tail]);
     }
 }
 
 /// Reads until the pipe is empty (`Ok(false)`), at EOF (`Ok(true)`), or `cap` bytes were read.
 fn read_available(
     rx: &Receiver,
-    buf: &mut BytesMut,
+    buf: &mut Vec<u8>,
     cap: usize,
-    deliver: &mut impl FnMut(Bytes),
+    deliver: &mut impl FnMut(&[u8]),
 ) -> io::Result<bool> {
+    if buf.is_empty() {
+        buf.resize(READ_SIZE, 0);
+    }
     let mut total = 0usize;
     loop {
-        if buf.capacity() - buf.len() < READ_SIZE / 4 {
-            buf.reserve(READ_SIZE);
-        }
-        match rx.try_read_buf(buf) {
+        match rx.try_read(buf) {
             Ok(0) => return Ok(true),
             Ok(n) => {
                 total += n;
-                deliver(buf.split().freeze());
+                deliver(&buf[..n]);
                 if total >= cap {
                     return Ok(false);
                 }
@@ -93,7 +96,7 @@ fn read_available(
     }
 }
 
-/// Holds back an incomplete UTF-8 sequence at the end of a chunk so that no chunk
+/// Holds back an incomplete UTF-8 sequence at the end of a read so that no chunk
 /// (and so no event or callback) splits a character.
 #[derive(Default)]
 struct Utf8Carry {
@@ -101,24 +104,42 @@ struct Utf8Carry {
 }
 
 impl Utf8Carry {
-    fn push(&mut self, bytes: Bytes) -> Option<Bytes> {
-        let bytes = if self.held.is_empty() {
-            bytes
-        } else {
-            let mut joined = std::mem::take(&mut self.held);
-            joined.extend_from_slice(&bytes);
-            Bytes::from(joined)
-        };
-        let keep = incomplete_tail(&bytes);
-        if keep > 0 {
-            self.held.extend_from_slice(&bytes[bytes.len() - keep..]);
+    /// Splits a read into the completed held sequence (if any) and the body to keep now;
+    /// an incomplete sequence at the end is held for the next read.
+    fn split<'a>(&mut self, data: &'a [u8]) -> (Vec<u8>, &'a [u8]) {
+        let mut data = data;
+        let mut prefix = Vec::new();
+        if !self.held.is_empty() {
+            let need = seq_len(self.held[0]).saturating_sub(self.held.len());
+            let take = data
+                .iter()
+                .take(need)
+                .take_while(|b| (**b & 0xC0) == 0x80)
+                .count();
+            self.held.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if take < need && data.is_empty() {
+                return (prefix, data);
+            }
+            prefix = std::mem::take(&mut self.held);
         }
-        let ready = bytes.slice(..bytes.len() - keep);
-        (!ready.is_empty()).then_some(ready)
+        let keep = incomplete_tail(data);
+        self.held.extend_from_slice(&data[data.len() - keep..]);
+        (prefix, &data[..data.len() - keep])
     }
 
-    fn finish(&mut self) -> Option<Bytes> {
-        (!self.held.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.held)))
+    fn finish(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.held)
+    }
+}
+
+/// The length of the UTF-8 sequence a lead byte starts (1 for anything else).
+fn seq_len(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
     }
 }
 
@@ -129,12 +150,7 @@ fn incomplete_tail(b: &[u8]) -> usize {
         if byte & 0xC0 == 0x80 {
             continue;
         }
-        let need = match byte {
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF7 => 4,
-            _ => return 0,
-        };
+        let need = seq_len(byte);
         return if need > back { back } else { 0 };
     }
     0
@@ -144,28 +160,36 @@ fn incomplete_tail(b: &[u8]) -> usize {
 mod tests {
     use super::*;
 
+    fn joined(c: &mut Utf8Carry, data: &[u8]) -> Vec<u8> {
+        let (p, b) = c.split(data);
+        [p.as_slice(), b].concat()
+    }
+
     #[test]
     fn holds_back_a_split_character() {
         let mut c = Utf8Carry::default();
         let e = "é".as_bytes();
-        let first = c.push(Bytes::from(vec![b'a', e[0]])).unwrap();
-        assert_eq!(&first[..], b"a");
-        let second = c.push(Bytes::copy_from_slice(&e[1..])).unwrap();
-        assert_eq!(&second[..], e);
-        assert!(c.finish().is_none());
+        assert_eq!(joined(&mut c, &[b'a', e[0]]), b"a");
+        assert_eq!(joined(&mut c, &[e[1], b'b']), "éb".as_bytes());
+        assert!(c.finish().is_empty());
+        // A four-byte character split over three reads.
+        let crab = "🦀".as_bytes();
+        assert_eq!(joined(&mut c, &crab[..1]), b"");
+        assert_eq!(joined(&mut c, &crab[1..2]), b"");
+        assert_eq!(joined(&mut c, &crab[2..]), crab);
     }
 
     #[test]
     fn invalid_bytes_pass_through() {
         let mut c = Utf8Carry::default();
-        assert_eq!(
-            &c.push(Bytes::from_static(b"\xff\xfe")).unwrap()[..],
-            b"\xff\xfe"
-        );
+        assert_eq!(joined(&mut c, b"\xff\xfe"), b"\xff\xfe");
         assert_eq!(incomplete_tail("€".as_bytes()), 0);
         assert_eq!(incomplete_tail(&"€".as_bytes()[..2]), 2);
+        // A lead byte followed by a non-continuation byte is not held forever.
+        assert_eq!(joined(&mut c, b"\xe2"), b"");
+        assert_eq!(joined(&mut c, b"x"), b"\xe2x");
         // A cut sequence at EOF is flushed as it is.
-        assert!(c.push(Bytes::from_static(b"\xe2")).is_none());
-        assert_eq!(&c.finish().unwrap()[..], b"\xe2");
+        assert_eq!(joined(&mut c, b"\xe2"), b"");
+        assert_eq!(c.finish(), b"\xe2");
     }
 }
