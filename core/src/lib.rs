@@ -51,3 +51,8 @@ pub use session::{Session, SessionOptions};
 pub use signal::Signal;
 pub use status::{ExitInfo, ProcessStatus};
 pub use wait::LogMatch;
+
+/// Compiles the README's Rust quick start, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeQuickStart;
