@@ -63,6 +63,7 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         },
     };
+    process.note_strays();
     let _ = exited_tx.send(true);
     for r in readers {
         let _ = r.await;

@@ -39,6 +39,9 @@ pub(crate) struct State {
     pub signalled: bool,
     /// The wait status, taken by whichever path reaped the child first.
     pub reaped: Option<WaitOutcome>,
+    /// Members of the group outlived the leader. Only then is the group of an ended
+    /// process signalled: while members live its id cannot be reused by another group.
+    pub strays: bool,
 }
 
 pub(crate) struct Inner {
@@ -91,6 +94,7 @@ impl Process {
                     exit: None,
                     signalled: false,
                     reaped: None,
+                    strays: false,
                 }),
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
@@ -290,6 +294,43 @@ impl Process {
             .flatten()
     }
 
+    /// Called once the leader is reaped: remembers whether its group lives on.
+    pub(crate) fn note_strays(&self) {
+        if let Some(pgid) = self.pid() {
+            if group::group_alive(pgid) {
+                self.inner.state.lock().unwrap().strays = true;
+            }
+        }
+    }
+
+    /// The group of an ended process whose members (e.g. `cmd &` grandchildren) still run.
+    fn stray_pgid(&self) -> Option<u32> {
+        let pgid = {
+            let st = self.inner.state.lock().unwrap();
+            (st.status.is_final() && st.strays)
+                .then_some(st.pid)
+                .flatten()?
+        };
+        group::group_alive(pgid).then_some(pgid)
+    }
+
+    /// SIGTERM to what is left of an ended process's group, SIGKILL after `timeout`:
+    /// what the process started was started by the sandbox, and must not outlive it.
+    pub(crate) async fn kill_strays(&self, timeout: Duration) {
+        let Some(pgid) = self.stray_pgid() else {
+            return;
+        };
+        let _ = group::signal_group(pgid, Signal::TERM);
+        let deadline = Instant::now() + timeout;
+        while group::group_alive(pgid) {
+            if Instant::now() >= deadline {
+                let _ = group::signal_group(pgid, Signal::KILL);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub(crate) fn mark_signalled(&self) {
         self.inner.state.lock().unwrap().signalled = true;
     }
@@ -306,7 +347,11 @@ impl Process {
 pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
     let running: Vec<(&Process, u32)> = procs
         .iter()
-        .filter_map(|p| p.pgid_if_running().map(|g| (p, g)))
+        .filter_map(|p| {
+            p.pgid_if_running()
+                .or_else(|| p.stray_pgid())
+                .map(|g| (p, g))
+        })
         .collect();
     for (p, pgid) in &running {
         p.mark_signalled();

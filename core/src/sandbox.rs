@@ -353,7 +353,12 @@ impl Sandbox {
     /// Kills everything (SIGTERM, then SIGKILL), and forgets every record and session.
     pub async fn destroy(&self) {
         self.kill_all_processes().await;
-        self.inner.processes.lock().unwrap().clear();
+        let procs = std::mem::take(&mut *self.inner.processes.lock().unwrap());
+        let mut set = tokio::task::JoinSet::new();
+        for p in procs {
+            set.spawn(async move { p.kill_strays(DEFAULT_KILL_TIMEOUT).await });
+        }
+        while set.join_next().await.is_some() {}
         self.inner.sessions.lock().unwrap().clear();
     }
 
