@@ -1,0 +1,222 @@
+//! wait_for_port: IPv4-only and IPv6-only servers, tcp and http, statuses, paths, bad ports.
+
+mod common;
+use common::*;
+use procwright::*;
+
+/// An HTTP server bound to exactly one address: answers `status` on `path`, 404 elsewhere.
+const SERVER: &str = r#"
+import http.server, socket, sys
+host, port, status, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+class Server(http.server.HTTPServer):
+    address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        code = status if self.path == path else 404
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+srv = Server((host, port), Handler)
+print("listening", flush=True)
+srv.serve_forever()
+"#;
+
+async fn server(sb: &Sandbox, host: &str, port: u16, status: u16, path: &str) -> Process {
+    let p = sb
+        .start_process(
+            [
+                "python3",
+                "-c",
+                SERVER,
+                host,
+                &port.to_string(),
+                &status.to_string(),
+                path,
+            ],
+            ProcessOptions::default(),
+        )
+        .await
+        .unwrap();
+    p.wait_for_log(&sub("listening"), Some(HANG))
+        .await
+        .unwrap_or_else(|e| panic!("server on {host}:{port} did not start: {e:?}"));
+    p
+}
+
+fn opts(mode: PortMode) -> PortWaitOptions {
+    PortWaitOptions {
+        mode,
+        timeout: Some(HANG),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_on_127_0_0_1_only_is_found_in_both_modes() {
+    let sb = sandbox();
+    let port = free_port_v4();
+    let p = server(&sb, "127.0.0.1", port, 200, "/").await;
+    for mode in [PortMode::Tcp, PortMode::Http] {
+        within(HANG, "wait", p.wait_for_port(port.into(), &opts(mode)))
+            .await
+            .unwrap_or_else(|e| panic!("{mode:?}: {e:?}"));
+    }
+    // Naming the host works too; naming the other family does not find it.
+    let mut o = opts(PortMode::Http);
+    o.host = Some("127.0.0.1".into());
+    p.wait_for_port(port.into(), &o).await.unwrap();
+    if free_port_v6().is_some() {
+        o.host = Some("::1".into());
+        o.timeout = Some(ms(300));
+        let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    }
+    assert_eq!(p.status(), ProcessStatus::Running);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_on_ipv6_loopback_only_is_found_in_both_modes() {
+    let Some(port) = free_port_v6() else {
+        eprintln!("no IPv6 loopback on this host; nothing to test");
+        return;
+    };
+    let sb = sandbox();
+    let p = server(&sb, "::1", port, 200, "/").await;
+    // Nothing answers on 127.0.0.1 for this port.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    for mode in [PortMode::Tcp, PortMode::Http] {
+        within(HANG, "wait", p.wait_for_port(port.into(), &opts(mode)))
+            .await
+            .unwrap_or_else(|e| panic!("{mode:?}: {e:?}"));
+    }
+    for host in ["::1", "[::1]"] {
+        let mut o = opts(PortMode::Http);
+        o.host = Some(host.into());
+        p.wait_for_port(port.into(), &o).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_opened_later_is_found() {
+    let sb = sandbox();
+    let port = free_port_v4();
+    let p = sb
+        .start_process(
+            [
+                "python3",
+                "-c",
+                &format!("import time; time.sleep(0.5); exec({SERVER:?})"),
+                "127.0.0.1",
+                &port.to_string(),
+                "204",
+                "/",
+            ],
+            ProcessOptions::default(),
+        )
+        .await
+        .unwrap();
+    within(
+        HANG,
+        "wait",
+        p.wait_for_port(port.into(), &opts(PortMode::Http)),
+    )
+    .await
+    .unwrap();
+    assert!(p.logs().stdout.contains("listening"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_status_ranges() {
+    let sb = sandbox();
+    let port = free_port_v4();
+    let p = server(&sb, "127.0.0.1", port, 503, "/").await;
+    // 503 is outside the default 200-399...
+    let mut o = opts(PortMode::Http);
+    o.timeout = Some(ms(500));
+    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    assert_eq!(
+        e.condition.as_deref(),
+        Some(format!("port {port} (HTTP /)").as_str())
+    );
+    assert_eq!(p.status(), ProcessStatus::Running);
+    // ...but in range when asked for, exactly or as a range.
+    o.timeout = Some(HANG);
+    o.status = StatusRange::exactly(503).unwrap();
+    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        .await
+        .unwrap();
+    o.status = StatusRange::new(500, 599).unwrap();
+    p.wait_for_port(port.into(), &o).await.unwrap();
+    // tcp mode does not care about the status.
+    p.wait_for_port(port.into(), &opts(PortMode::Tcp))
+        .await
+        .unwrap();
+    assert!(StatusRange::new(600, 700).is_err());
+    assert!(StatusRange::new(400, 300).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_path_is_requested() {
+    let sb = sandbox();
+    let port = free_port_v4();
+    let p = server(&sb, "127.0.0.1", port, 200, "/health").await;
+    let mut o = opts(PortMode::Http);
+    o.path = Some("/health".into());
+    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        .await
+        .unwrap();
+    // "/" answers 404 there, which is not ready by default.
+    o.path = None;
+    o.timeout = Some(ms(500));
+    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    o.path = Some("/other".into());
+    o.status = StatusRange::exactly(404).unwrap();
+    p.wait_for_port(port.into(), &o).await.unwrap();
+    // A path that would break the request line is refused up front.
+    o.path = Some("/a b".into());
+    assert_eq!(
+        p.wait_for_port(port.into(), &o).await.unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+    o.path = Some("no-slash".into());
+    assert_eq!(
+        p.wait_for_port(port.into(), &o).await.unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_ports_are_invalid_arguments() {
+    let sb = sandbox();
+    let p = start(&sb, "sleep 300").await;
+    for port in [0, 65536, -1, i64::MAX, i64::MIN] {
+        let e = within(HANG, "wait", p.wait_for_port(port, &opts(PortMode::Tcp)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{port}");
+        assert!(e.message.contains(&port.to_string()), "{}", e.message);
+    }
+    assert!(validate_port(65535).is_ok());
+    assert!(validate_port(1).is_ok());
+    let mut o = opts(PortMode::Tcp);
+    o.interval = Some(ms(0));
+    assert_eq!(
+        p.wait_for_port(8080, &o).await.unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+    o.interval = None;
+    o.host = Some("loc\0alhost".into());
+    assert_eq!(
+        p.wait_for_port(8080, &o).await.unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(
+        "udp".parse::<PortMode>().unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(p.status(), ProcessStatus::Running);
+}
