@@ -160,6 +160,11 @@ impl Sandbox {
     fn start(&self, command: Command, options: ProcessOptions) -> Result<Process> {
         command.validate()?;
         command::validate_env(&options.env)?;
+        // Bad input is refused before a record exists; only a cwd that is missing is a
+        // start failure that leaves an `error` record.
+        if let Some(cwd) = &options.cwd {
+            check_no_nul("cwd", &cwd.to_string_lossy())?;
+        }
         let id = match &options.process_id {
             Some(id) => {
                 validate_id(id)?;
