@@ -69,11 +69,13 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
         let _ = r.await;
     }
     let info = process.classify(outcome);
+    // Forget an auto-cleanup record before waking waiters, so that once `wait_for_exit`
+    // (or `exec`) returns the record is already gone.
+    if let Some(done) = on_done {
+        done(&process);
+    }
     process.finish(info);
     if let Some(obs) = &observer {
         obs.on_exit(info.exit_code);
-    }
-    if let Some(done) = on_done {
-        done(&process);
     }
 }

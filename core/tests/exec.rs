@@ -1,0 +1,133 @@
+//! exec: run to completion with stdout, stderr, exit code, success, streaming and timeout.
+
+mod common;
+use common::*;
+use procwright::*;
+use std::sync::{Arc, Mutex};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_collects_output_exit_code_and_success() {
+    let sb = sandbox();
+    let r = within(
+        HANG,
+        "exec",
+        sb.exec(
+            "echo out; echo err >&2; printf tail",
+            ExecOptions::default(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.stdout, "out\ntail");
+    assert_eq!(r.stderr, "err\n");
+    assert_eq!(r.exit_code, 0);
+    assert!(r.success);
+    assert_eq!(r.command, "echo out; echo err >&2; printf tail");
+    assert!(r.duration > ms(0));
+    let r = sb
+        .exec("echo no >&2; exit 5", ExecOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((r.exit_code, r.success), (5, false));
+    assert_eq!(r.stderr, "no\n");
+    // A signal death reports 128+N.
+    let r = sb.exec("kill -9 $$", ExecOptions::default()).await.unwrap();
+    assert_eq!((r.exit_code, r.success), (137, false));
+    // argv form, with no shell: `$HOME` is passed through literally.
+    let r = sb
+        .exec(["echo", "$HOME", "a  b"], ExecOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "$HOME a  b\n");
+    assert_eq!(r.command, "echo '$HOME' 'a  b'");
+    // exec leaves no record behind.
+    assert!(sb.list_processes().is_empty(), "{:?}", sb.list_processes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_honours_cwd_and_env() {
+    let dir = TempDir::new("exec");
+    let sb = sandbox_with(SandboxOptions {
+        env: env(&[("PW_GONE", Some("sandbox")), ("PW_KEEP", Some("sandbox"))]),
+        ..Default::default()
+    });
+    let r = sb
+        .exec(
+            "echo \"$PWD ${PW_GONE-removed} $PW_KEEP $PW_NEW\"",
+            ExecOptions {
+                cwd: Some(dir.path().to_owned()),
+                env: env(&[("PW_GONE", None), ("PW_NEW", Some("exec"))]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        format!("{} removed sandbox exec\n", dir.path().display())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_streams_output_as_it_comes() {
+    let sb = sandbox();
+    let seen: Arc<Mutex<Vec<(StreamKind, String)>>> = Arc::default();
+    let sink = seen.clone();
+    let r = sb
+        .exec(
+            "echo one; sleep 0.3; echo two >&2; echo three",
+            ExecOptions {
+                on_output: Some(Arc::new(move |s, d: &str| {
+                    sink.lock().unwrap().push((s, d.to_owned()));
+                })),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let joined = |k: StreamKind| -> String {
+        seen.iter()
+            .filter(|(s, _)| *s == k)
+            .map(|(_, d)| d.as_str())
+            .collect()
+    };
+    assert_eq!(joined(StreamKind::Stdout), "one\nthree\n");
+    assert_eq!(joined(StreamKind::Stderr), "two\n");
+    assert_eq!(r.stdout, "one\nthree\n");
+    // "one" arrived as its own chunk, before the sleep ended.
+    assert_eq!(seen[0], (StreamKind::Stdout, "one\n".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_timeout_fails_and_kills_the_command() {
+    let dir = TempDir::new("exec-timeout");
+    let pidfile = dir.path().join("pid");
+    let sb = sandbox();
+    let e = within(
+        HANG,
+        "exec",
+        sb.exec(
+            format!("echo $$ > {}; echo started; sleep 300", pidfile.display()),
+            ExecOptions {
+                timeout: Some(ms(500)),
+                ..Default::default()
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    assert_eq!(e.condition.as_deref(), Some("process exit"));
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(live_group_members(pid).is_empty());
+    assert!(
+        eventually(secs(5), || sb.list_processes().is_empty()).await,
+        "{:?}",
+        sb.list_processes()
+    );
+}
