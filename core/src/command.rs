@@ -48,9 +48,10 @@ impl Command {
             Command::Argv(argv) => argv
                 .iter()
                 .map(|a| {
-                    if a.is_empty()
-                        || a.contains(|c: char| c.is_whitespace() || "'\"\\$`".contains(c))
-                    {
+                    // Anything but plainly safe characters is quoted, so that `|`, `*`, `;`
+                    // and the like read back as the same argument.
+                    let safe = |c: char| c.is_ascii_alphanumeric() || "_-+=/.,:@%^".contains(c);
+                    if a.is_empty() || !a.chars().all(safe) {
                         format!("'{}'", a.replace('\'', r"'\''"))
                     } else {
                         a.clone()

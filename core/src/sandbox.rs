@@ -245,6 +245,10 @@ impl Sandbox {
         };
         let child = spawn::spawn(&spec).map_err(fail)?;
         process.set_running(child.pid);
+        // Before the readers exist, so `on_start` always precedes the first `on_output`.
+        if let Some(o) = &observer {
+            o.on_start(&process);
+        }
         let (exited_tx, exited_rx) = watch::channel(false);
         let sink: Option<OutputSink> = observer
             .clone()
@@ -289,9 +293,6 @@ impl Sandbox {
                 on_done,
             },
         ));
-        if let Some(o) = &observer {
-            o.on_start(&process);
-        }
         Ok(process)
     }
 
