@@ -66,7 +66,8 @@ async fn a_grandchild_holding_the_pipe_does_not_hang_wait_for_exit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grandchild_flooding_the_pipe_does_not_hang_wait_for_exit() {
     let sb = sandbox();
-    let p = start(&sb, "yes & echo done >&2").await;
+    // The pause lets `yes` fill the pipe before its parent exits.
+    let p = start(&sb, "yes & sleep 0.2; echo done >&2").await;
     let pgid = p.pid().unwrap();
     let e = within(HANG, "wait_for_exit", p.wait_for_exit(None))
         .await
