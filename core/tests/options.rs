@@ -231,3 +231,41 @@ async fn process_fields_are_always_current() {
     assert!(a.id().starts_with("proc_"));
     assert!(sb.get_process("missing").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_cwd_is_the_default_and_the_base_for_relative_paths() {
+    let dir = TempDir::new("sandbox-cwd");
+    std::fs::create_dir(dir.path().join("inner")).unwrap();
+    let sb = sandbox_with(SandboxOptions {
+        cwd: Some(dir.path().to_owned()),
+        ..Default::default()
+    });
+    let r = sb.exec(["pwd"], ExecOptions::default()).await.unwrap();
+    assert_eq!(r.stdout, format!("{}\n", dir.path().display()));
+    let r = sb
+        .exec(
+            "pwd",
+            ExecOptions {
+                cwd: Some("inner".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        format!("{}\n", dir.path().join("inner").display())
+    );
+    // An absolute cwd wins over the sandbox's.
+    let r = sb
+        .exec(
+            "pwd",
+            ExecOptions {
+                cwd: Some("/".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "/\n");
+}
