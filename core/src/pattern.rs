@@ -12,6 +12,8 @@ pub struct RegexFlags {
     pub multi_line: bool,
     /// `s` / `re.DOTALL`.
     pub dot_all: bool,
+    /// `x` / `re.VERBOSE`: whitespace and `#` comments in the pattern are ignored.
+    pub verbose: bool,
 }
 
 impl RegexFlags {
@@ -82,6 +84,7 @@ impl Pattern {
             .case_insensitive(flags.ignore_case)
             .multi_line(flags.multi_line)
             .dot_matches_new_line(flags.dot_all)
+            .verbose_mode(flags.verbose)
             .backtrack_limit(BACKTRACK_LIMIT)
             .build()
             .map_err(|e| {
@@ -107,6 +110,7 @@ impl Pattern {
                     (flags.ignore_case, 'i'),
                     (flags.multi_line, 'm'),
                     (flags.dot_all, 's'),
+                    (flags.verbose, 'x'),
                 ] {
                     if on {
                         f.push(c);
@@ -211,6 +215,20 @@ mod tests {
             RegexFlags::from_js("x").unwrap_err().code,
             ErrorCode::InvalidPattern
         );
+    }
+
+    #[test]
+    fn verbose_ignores_whitespace_and_comments() {
+        let flags = RegexFlags {
+            verbose: true,
+            ..Default::default()
+        };
+        let r = Pattern::regex("port \\s+ (\\d+)  # the port", flags).unwrap();
+        let m = r.find("port 8080").unwrap().unwrap();
+        assert_eq!(m.groups[1].as_deref(), Some("8080"));
+        assert_eq!(r.describe(), "/port \\s+ (\\d+)  # the port/x");
+        let plain = Pattern::regex("port \\s+ (\\d+)", RegexFlags::default()).unwrap();
+        assert!(plain.find("port 8080").unwrap().is_none());
     }
 
     #[test]
