@@ -11,7 +11,15 @@ fn pid(pgid: u32) -> Pid {
 /// Sends `sig` to every member of the group; a group that is already gone is fine.
 pub(crate) fn signal_group(pgid: u32, sig: Signal) -> Result<()> {
     match rustix::process::kill_process_group(pid(pgid), sig.to_rustix()) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            // A stopped process acts on SIGTERM and the like only once continued; without
+            // this, killing a stopped group would always wait for the SIGKILL escalation.
+            if sig.is_terminating() && sig != Signal::KILL {
+                let _ =
+                    rustix::process::kill_process_group(pid(pgid), rustix::process::Signal::CONT);
+            }
+            Ok(())
+        }
         Err(e) if e == rustix::io::Errno::SRCH => Ok(()),
         Err(e) => Err(Error::new(
             ErrorCode::ProcessError,

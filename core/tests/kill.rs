@@ -213,3 +213,27 @@ async fn the_timeout_option_kills_a_process_that_runs_too_long() {
     let e = within(HANG, "exit", q.wait_for_exit(None)).await.unwrap();
     assert_eq!(e.status, ProcessStatus::Completed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_process_still_ends_on_sigterm() {
+    let sb = sandbox();
+    let p = start(&sb, "sleep 300 & wait").await;
+    let pgid = p.pid().unwrap();
+    assert!(eventually(HANG, || live_group_members(pgid).len() == 2).await);
+    p.kill(Signal::parse("SIGSTOP").unwrap(), secs(5))
+        .await
+        .unwrap();
+    assert!(
+        eventually(HANG, || live_group_members(pgid)
+            .iter()
+            .all(|m| m.state == "T"))
+        .await
+    );
+    assert_eq!(p.status(), ProcessStatus::Running);
+    // A stopped process acts on SIGTERM only once continued; kill must not need SIGKILL.
+    within(HANG, "kill", p.kill(Signal::TERM, secs(20)))
+        .await
+        .unwrap();
+    assert_eq!(p.signal(), Some("SIGTERM"));
+    assert!(live_group_members(pgid).is_empty());
+}
