@@ -291,3 +291,41 @@ async fn many_waits_on_one_process_all_resolve() {
     assert_eq!(n, 50);
     p.kill(Signal::KILL, secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_small_log_limit_waits_see_what_is_kept_and_everything_live() {
+    let limit = 4096;
+    let sb = sandbox_with(SandboxOptions {
+        log_limit: Some(limit),
+        ..Default::default()
+    });
+    let p = start(
+        &sb,
+        "echo marker-early; seq 1 3000; head -c 20000 /dev/zero | tr '\\0' x; echo READY; echo marker-late; sleep 300",
+    )
+    .await;
+    // A line longer than the limit still matches on its newest bytes.
+    // (Its start may be cut: a wait only keeps about the limit of an unfinished line.)
+    let m = within(HANG, "wait", p.wait_for_log(&sub("xREADY"), None))
+        .await
+        .unwrap();
+    assert!(
+        m.line.ends_with("xxREADY"),
+        "{}",
+        &m.line[m.line.len().saturating_sub(20)..]
+    );
+    p.wait_for_log(&sub("marker-late"), Some(HANG))
+        .await
+        .unwrap();
+    let logs = p.logs();
+    assert!(logs.stdout.len() <= limit, "{}", logs.stdout.len());
+    assert!(logs.stdout.ends_with("READY\nmarker-late\n"));
+    assert!(logs.stdout_dropped > 0);
+    // What was dropped before a wait started cannot match any more.
+    let e = p
+        .wait_for_log(&sub("marker-early"), Some(ms(300)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    p.kill(Signal::KILL, secs(5)).await.unwrap();
+}
