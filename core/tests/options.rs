@@ -8,14 +8,20 @@ use std::time::SystemTime;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn env_merges_over_the_sandbox_and_none_removes() {
-    std::env::set_var("PW_HOST_ONLY", "host");
+    // No set_var here: other tests of this binary spawn concurrently. The host's PATH and
+    // HOME stand in for host variables.
+    let host_path = std::env::var("PATH").unwrap();
+    assert!(
+        std::env::var_os("HOME").is_some(),
+        "the tests expect HOME to be set"
+    );
     let sb = sandbox_with(SandboxOptions {
         env: env(&[("PW_S1", Some("s1")), ("PW_S2", Some("s2"))]),
         ..Default::default()
     });
     let p = sb
         .start_process(
-            "echo \"${PW_S1-gone}|$PW_S2|$PW_P|${PW_HOST_ONLY-gone}|${HOME-gone}\"; test -n \"$PATH\"",
+            "echo \"${PW_S1-gone}|$PW_S2|$PW_P|${HOME-gone}\"; echo \"$PATH\"",
             ProcessOptions {
                 env: env(&[
                     ("PW_S1", None),
@@ -29,19 +35,29 @@ async fn env_merges_over_the_sandbox_and_none_removes() {
         .await
         .unwrap();
     let e = within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
-    assert_eq!(p.logs().stdout, "gone|over|p|host|gone\n");
-    // PATH came from the host environment.
     assert_eq!(e.status, ProcessStatus::Completed);
-    // Removing a host variable at sandbox level works too.
+    assert_eq!(p.logs().stdout, format!("gone|over|p|gone\n{host_path}\n"));
+    // Removing a host variable at sandbox level works too, and a process may set it again.
     let sb2 = sandbox_with(SandboxOptions {
-        env: env(&[("PW_HOST_ONLY", None)]),
+        env: env(&[("HOME", None)]),
         ..Default::default()
     });
     let r = sb2
-        .exec("echo ${PW_HOST_ONLY-gone}", ExecOptions::default())
+        .exec("echo ${HOME-gone}", ExecOptions::default())
         .await
         .unwrap();
     assert_eq!(r.stdout, "gone\n");
+    let r = sb2
+        .exec(
+            "echo ${HOME-gone}",
+            ExecOptions {
+                env: env(&[("HOME", Some("/back"))]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "/back\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
