@@ -273,6 +273,11 @@ async fn a_missing_cwd_is_a_process_error_with_a_kept_record() {
         .await
         .unwrap_err();
     assert_eq!(w.code, ErrorCode::ProcessExitedBeforeReady);
+    // Its event stream is just the exit, with no exit code.
+    let mut s = p.stream_logs();
+    let ev = within(HANG, "stream", s.next()).await.unwrap();
+    assert_eq!((ev.kind, ev.exit_code), (LogEventKind::Exit, None));
+    assert!(s.next().await.is_none());
     // Killing it is a no-op, and the id may be used again.
     p.kill(Signal::TERM, secs(1)).await.unwrap();
     let q = sb
