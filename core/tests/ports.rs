@@ -117,13 +117,11 @@ async fn a_port_opened_later_is_found() {
         )
         .await
         .unwrap();
-    within(
-        HANG,
-        "wait",
-        p.wait_for_port(port.into(), &opts(PortMode::Http)),
-    )
-    .await
-    .unwrap();
+    let mut o = opts(PortMode::Http);
+    o.interval = Some(ms(50));
+    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        .await
+        .unwrap();
     assert!(p.logs().stdout.contains("listening"));
 }
 
