@@ -155,7 +155,7 @@ impl Ring {
     fn push(&mut self, seq: u64, parts: &[&[u8]], limit: usize) {
         let total: usize = parts.iter().map(|p| p.len()).sum();
         // Only the newest `limit` bytes of a huge read can be kept.
-        let mut skip = total.saturating_sub(limit.saturating_sub(CHUNK_COST).max(1));
+        let mut skip = total.saturating_sub(limit);
         self.dropped += skip as u64;
         let kept = total - skip;
         self.reserve(kept, limit);
@@ -173,7 +173,10 @@ impl Ring {
             end: self.written,
             at: SystemTime::now(),
         });
-        while self.charged() > limit && !self.metas.is_empty() {
+        // The newest read always stays (at most `limit` bytes, its bookkeeping aside):
+        // charging it its cost too would leave a limit under CHUNK_COST keeping nothing,
+        // and waits, which read through this ring, would never see any output.
+        while self.charged() > limit && self.metas.len() > 1 {
             let excess = self.charged() - limit;
             let front = self.metas[0];
             let kept_of_front = (front.end - front.start.max(self.oldest())) as usize;

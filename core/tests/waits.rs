@@ -329,3 +329,28 @@ async fn with_a_small_log_limit_waits_see_what_is_kept_and_everything_live() {
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
     p.kill(Signal::KILL, secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_log_limit_still_keeps_the_newest_output_and_lets_waits_match() {
+    for limit in [16, 40] {
+        let sb = sandbox_with(SandboxOptions {
+            log_limit: Some(limit),
+            ..Default::default()
+        });
+        let p = start(&sb, "echo 'Server ready'; sleep 300").await;
+        let m = within(HANG, "wait", p.wait_for_log(&sub("ready"), Some(secs(10))))
+            .await
+            .unwrap_or_else(|e| panic!("limit {limit}: {e}"));
+        assert!(m.line.ends_with("ready"), "limit {limit}: {:?}", m.line);
+        let logs = p.logs();
+        assert!(!logs.stdout.is_empty(), "limit {limit}: nothing kept");
+        assert!(
+            logs.stdout.len() <= limit,
+            "limit {limit}: {:?}",
+            logs.stdout
+        );
+        assert!("Server ready\n".ends_with(&logs.stdout));
+        assert_eq!(logs.stdout.len() as u64 + logs.stdout_dropped, 13);
+        p.kill(Signal::KILL, secs(5)).await.unwrap();
+    }
+}
