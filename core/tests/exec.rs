@@ -70,21 +70,39 @@ async fn exec_honours_cwd_and_env() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_streams_output_as_it_comes() {
+    let dir = TempDir::new("exec-stream");
+    let flag = dir.path().join("flag");
     let sb = sandbox();
     let seen: Arc<Mutex<Vec<(StreamKind, String)>>> = Arc::default();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let sink = seen.clone();
-    let r = sb
-        .exec(
-            "echo one; sleep 0.3; echo two >&2; echo three",
-            ExecOptions {
-                on_output: Some(Arc::new(move |s, d: &str| {
-                    sink.lock().unwrap().push((s, d.to_owned()));
-                })),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    // The command waits for the test to answer its first line, so that line must be
+    // streamed while it runs, not delivered at the end.
+    let run = tokio::spawn({
+        let sb = sb.clone();
+        let cmd = format!(
+            "echo one; while [ ! -e {} ]; do sleep 0.02; done; echo two >&2; echo three",
+            flag.display()
+        );
+        async move {
+            sb.exec(
+                cmd,
+                ExecOptions {
+                    on_output: Some(Arc::new(move |s, d: &str| {
+                        sink.lock().unwrap().push((s, d.to_owned()));
+                        let _ = tx.send(d.to_owned());
+                    })),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    });
+    let first = within(HANG, "first output", rx.recv()).await.unwrap();
+    assert_eq!(first, "one\n");
+    assert!(!run.is_finished());
+    std::fs::write(&flag, "").unwrap();
+    let r = within(HANG, "exec", run).await.unwrap().unwrap();
     let seen = seen.lock().unwrap().clone();
     let joined = |k: StreamKind| -> String {
         seen.iter()
@@ -95,8 +113,7 @@ async fn exec_streams_output_as_it_comes() {
     assert_eq!(joined(StreamKind::Stdout), "one\nthree\n");
     assert_eq!(joined(StreamKind::Stderr), "two\n");
     assert_eq!(r.stdout, "one\nthree\n");
-    // "one" arrived as its own chunk, before the sleep ended.
-    assert_eq!(seen[0], (StreamKind::Stdout, "one\n".to_owned()));
+    assert_eq!(r.stderr, "two\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
