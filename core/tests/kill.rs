@@ -237,3 +237,21 @@ async fn a_stopped_process_still_ends_on_sigterm() {
     assert_eq!(p.signal(), Some("SIGTERM"));
     assert!(live_group_members(pgid).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_right_after_start_always_settles() {
+    let sb = sandbox();
+    for i in 0..100 {
+        let p = start(&sb, "sleep 300").await;
+        let sig = if i % 2 == 0 {
+            Signal::TERM
+        } else {
+            Signal::KILL
+        };
+        within(HANG, "kill", p.kill(sig, secs(5))).await.unwrap();
+        let e = within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
+        assert_eq!(e.status, ProcessStatus::Killed, "{i}");
+        assert_eq!(e.signal, Some(sig.name()), "{i}");
+    }
+    assert!(eventually(secs(5), || our_zombies().is_empty()).await);
+}
