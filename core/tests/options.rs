@@ -216,7 +216,7 @@ async fn process_fields_are_always_current() {
     let before = SystemTime::now();
     let p = sb
         .start_process(
-            "read -t 0.3 x; sleep 0.2; exit 0",
+            "sleep 0.5; exit 0",
             ProcessOptions {
                 process_id: Some("fields".into()),
                 ..Default::default()
@@ -225,7 +225,7 @@ async fn process_fields_are_always_current() {
         .await
         .unwrap();
     assert_eq!(p.id(), "fields");
-    assert_eq!(p.command(), "read -t 0.3 x; sleep 0.2; exit 0");
+    assert_eq!(p.command(), "sleep 0.5; exit 0");
     assert_eq!(p.status(), ProcessStatus::Running);
     assert!(p.pid().unwrap() > 1);
     assert!(p.start_time() >= before);
