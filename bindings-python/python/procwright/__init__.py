@@ -1,0 +1,76 @@
+"""procwright: start background processes, keep their output, and wait until they are
+ready, from asyncio.
+
+    import asyncio, procwright
+
+    async def main():
+        async with procwright.Sandbox() as sb:
+            server = await sb.start_process("python3 -m http.server 8000")
+            await server.wait_for_log("Serving HTTP", timeout=10)
+            await server.wait_for_port(8000, timeout=10)
+
+    asyncio.run(main())
+
+Every time is in seconds (floats). Everything a sandbox started is killed when it is
+destroyed, when it leaves ``async with``, when its last handle is garbage-collected and
+at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit as _atexit
+
+from ._errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    ProcessError,
+    ProcessExitedBeforeReadyError,
+    ProcessNotFoundError,
+    ProcessReadyTimeoutError,
+    SandboxError,
+    SessionError,
+)
+from ._native import (
+    DEFAULT_LOG_LIMIT,
+    ExecResult,
+    ExitResult,
+    LogEvent,
+    LogMatch,
+    Logs,
+    LogStream,
+    Process,
+    ProcessScope,
+    Sandbox,
+    Session,
+    __version__,
+    get_sandbox,
+    shutdown_all,
+)
+
+__all__ = [
+    "DEFAULT_LOG_LIMIT",
+    "ExecResult",
+    "ExitResult",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "LogEvent",
+    "LogMatch",
+    "LogStream",
+    "Logs",
+    "Process",
+    "ProcessError",
+    "ProcessExitedBeforeReadyError",
+    "ProcessNotFoundError",
+    "ProcessReadyTimeoutError",
+    "ProcessScope",
+    "Sandbox",
+    "SandboxError",
+    "Session",
+    "SessionError",
+    "__version__",
+    "get_sandbox",
+    "shutdown_all",
+]
+
+# Children must not outlive the interpreter: SIGTERM, then SIGKILL after 2 s.
+_atexit.register(shutdown_all, 2.0)

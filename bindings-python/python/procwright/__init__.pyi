@@ -1,0 +1,230 @@
+"""Type stubs of procwright. tests/python/test_stubs.py checks them against the module."""
+
+import datetime
+import os
+import re
+import signal as _signal
+from types import TracebackType
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Generator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
+
+from ._errors import (
+    InvalidArgumentError as InvalidArgumentError,
+    InvalidArgumentTypeError as InvalidArgumentTypeError,
+    ProcessError as ProcessError,
+    ProcessExitedBeforeReadyError as ProcessExitedBeforeReadyError,
+    ProcessNotFoundError as ProcessNotFoundError,
+    ProcessReadyTimeoutError as ProcessReadyTimeoutError,
+    SandboxError as SandboxError,
+    SessionError as SessionError,
+)
+
+__version__: str
+DEFAULT_LOG_LIMIT: int
+
+ProcessStatus = Literal["starting", "running", "completed", "failed", "killed", "error"]
+StreamName = Literal["stdout", "stderr"]
+Seconds = Union[int, float]
+Command = Union[str, Sequence[Union[str, "os.PathLike[str]"]]]
+Env = Mapping[str, Optional[str]]
+SignalLike = Union[str, int, _signal.Signals]
+StatusSpec = Union[int, Tuple[int, int], Mapping[str, int], range]
+Path = Union[str, "os.PathLike[str]"]
+Callback = Callable[..., Union[None, Awaitable[None]]]
+
+class Logs:
+    """Output kept for a process."""
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def stdout_dropped(self) -> int: ...
+    @property
+    def stderr_dropped(self) -> int: ...
+
+class LogMatch:
+    """The line that satisfied ``wait_for_log``."""
+    @property
+    def line(self) -> str: ...
+    @property
+    def stream(self) -> StreamName: ...
+    @property
+    def match(self) -> Optional[List[Optional[str]]]: ...
+    @property
+    def named(self) -> Dict[str, Optional[str]]: ...
+    @property
+    def index(self) -> int: ...
+
+class ExitResult:
+    """How a process ended."""
+    @property
+    def exit_code(self) -> Optional[int]: ...
+    @property
+    def signal(self) -> Optional[str]: ...
+    @property
+    def status(self) -> ProcessStatus: ...
+
+class ExecResult:
+    """What ``exec`` returns."""
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def success(self) -> bool: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def command(self) -> str: ...
+
+class LogEvent:
+    """One log event; ``exit`` is always the last of a stream."""
+    @property
+    def type(self) -> Literal["stdout", "stderr", "exit"]: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def process_id(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime.datetime: ...
+    @property
+    def exit_code(self) -> Optional[int]: ...
+    def to_json(self) -> str: ...
+    def to_sse(self) -> str: ...
+
+class LogStream:
+    """The log events of one process, for ``async for``; awaiting it gives itself."""
+    @property
+    def process_id(self) -> str: ...
+    def __aiter__(self) -> LogStream: ...
+    def __anext__(self) -> Awaitable[LogEvent]: ...
+    def __await__(self) -> Generator[Any, None, LogStream]: ...
+
+class Process:
+    """A started process; every property is read from the live record."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def pid(self) -> Optional[int]: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def status(self) -> ProcessStatus: ...
+    @property
+    def start_time(self) -> datetime.datetime: ...
+    @property
+    def end_time(self) -> Optional[datetime.datetime]: ...
+    @property
+    def exit_code(self) -> Optional[int]: ...
+    @property
+    def signal(self) -> Optional[str]: ...
+    @property
+    def session_id(self) -> Optional[str]: ...
+    async def kill(self, signal: Optional[SignalLike] = "SIGTERM", *, timeout: Optional[Seconds] = 5.0) -> None: ...
+    async def get_status(self) -> ProcessStatus: ...
+    async def get_logs(self) -> Logs: ...
+    async def wait_for_log(
+        self, pattern: Union[str, "re.Pattern[str]"], timeout: Optional[Seconds] = None
+    ) -> LogMatch: ...
+    async def wait_for_port(
+        self,
+        port: int,
+        *,
+        mode: Literal["http", "tcp"] = "http",
+        path: str = "/",
+        status: Optional[StatusSpec] = None,
+        timeout: Optional[Seconds] = None,
+        interval: Optional[Seconds] = None,
+        host: Optional[str] = None,
+    ) -> None: ...
+    async def wait_for_exit(self, timeout: Optional[Seconds] = None) -> ExitResult: ...
+    def stream_logs(self) -> LogStream: ...
+
+class ProcessScope:
+    """The process methods a ``Sandbox`` and a ``Session`` share."""
+    async def start_process(
+        self,
+        command: Command,
+        *,
+        process_id: Optional[str] = None,
+        cwd: Optional[Path] = None,
+        env: Optional[Env] = None,
+        timeout: Optional[Seconds] = None,
+        auto_cleanup: bool = False,
+        on_output: Optional[Callable[[StreamName, str], Union[None, Awaitable[None]]]] = None,
+        on_exit: Optional[Callable[[Optional[int]], Union[None, Awaitable[None]]]] = None,
+        on_start: Optional[Callable[[Process], Union[None, Awaitable[None]]]] = None,
+        on_error: Optional[Callable[[SandboxError], Union[None, Awaitable[None]]]] = None,
+        session_id: Optional[str] = None,
+    ) -> Process: ...
+    async def list_processes(self) -> List[Process]: ...
+    async def get_process(self, id: str) -> Optional[Process]: ...
+    async def kill_process(self, id: str, signal: Optional[SignalLike] = "SIGTERM") -> None: ...
+    async def stop_process(self, id: str) -> None: ...
+    async def kill_all_processes(self) -> int: ...
+    async def get_process_logs(self, id: str) -> Logs: ...
+    def stream_process_logs(self, id: str) -> LogStream: ...
+    async def exec(
+        self,
+        command: Command,
+        *,
+        cwd: Optional[Path] = None,
+        env: Optional[Env] = None,
+        timeout: Optional[Seconds] = None,
+        on_output: Optional[Callable[[StreamName, str], Union[None, Awaitable[None]]]] = None,
+    ) -> ExecResult: ...
+
+class Session(ProcessScope):
+    """An isolated context in a sandbox: its own env, cwd and process list."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def exists(self) -> bool: ...
+
+class Sandbox(ProcessScope):
+    """Starts and tracks background processes."""
+    def __init__(
+        self,
+        cwd: Optional[Path] = None,
+        env: Optional[Env] = None,
+        shell: Optional[str] = None,
+        log_limit: Optional[int] = None,
+        log_dir: Optional[Path] = None,
+    ) -> None: ...
+    @property
+    def shell(self) -> str: ...
+    async def create_session(
+        self, id: Optional[str] = None, *, cwd: Optional[Path] = None, env: Optional[Env] = None
+    ) -> Session: ...
+    async def get_session(self, id: str) -> Session: ...
+    async def delete_session(self, id: str) -> None: ...
+    async def destroy(self) -> None: ...
+    async def __aenter__(self) -> Sandbox: ...
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
+
+def get_sandbox(name: Optional[str] = None) -> Sandbox: ...
+def shutdown_all(grace: Optional[Seconds] = None) -> None: ...
+
+__all__: List[str]

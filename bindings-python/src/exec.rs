@@ -1,0 +1,49 @@
+//! `exec`'s result.
+
+use crate::process::preview;
+use pyo3::prelude::*;
+
+/// What `exec` returns.
+#[pyclass(frozen, module = "procwright", get_all)]
+pub struct ExecResult {
+    /// Everything printed on stdout.
+    pub stdout: String,
+    /// Everything printed on stderr.
+    pub stderr: String,
+    /// The exit code (128+N after signal N).
+    pub exit_code: i32,
+    /// Whether the exit code is 0.
+    pub success: bool,
+    /// How long it ran, in seconds.
+    pub duration: f64,
+    /// The command as given.
+    pub command: String,
+}
+
+impl From<procwright::ExecResult> for ExecResult {
+    fn from(r: procwright::ExecResult) -> Self {
+        ExecResult {
+            stdout: r.stdout,
+            stderr: r.stderr,
+            exit_code: r.exit_code,
+            success: r.success,
+            duration: r.duration.as_secs_f64(),
+            command: r.command,
+        }
+    }
+}
+
+#[pymethods]
+impl ExecResult {
+    fn __repr__(&self) -> String {
+        format!(
+            "<ExecResult command={:?} exit_code={} success={} duration={:.3} stdout={} stderr={}>",
+            self.command,
+            self.exit_code,
+            if self.success { "True" } else { "False" },
+            self.duration,
+            preview(&self.stdout),
+            preview(&self.stderr)
+        )
+    }
+}

@@ -1,0 +1,148 @@
+//! Python callbacks as a core `ProcessObserver`.
+//!
+//! The core calls observers on runtime threads, which must not block. Each call becomes a
+//! job for one dispatcher thread (so events keep their order), which takes the GIL and
+//! hands the call to the event loop that started the process with
+//! `loop.call_soon_threadsafe`. On the loop, `procwright._callbacks.run` calls the
+//! callback, schedules a coroutine as a task, and reports exceptions through the loop's
+//! exception handler; the process is never affected.
+
+use crate::process::Process;
+use procwright::{Error, ProcessObserver, StreamKind};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyTuple;
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
+
+type Job = Box<dyn for<'py> FnOnce(Python<'py>) + Send>;
+
+fn post(job: Job) {
+    static TX: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+    let tx = TX.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("procwright-callbacks".into())
+            .spawn(move || {
+                for job in rx {
+                    // None once the interpreter is shutting down: nothing left to call.
+                    if Python::try_attach(job).is_none() {
+                        break;
+                    }
+                }
+            })
+            .expect("could not start the callback thread");
+        tx
+    });
+    let _ = tx.send(job);
+}
+
+fn runner(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    RUN.get_or_try_init(py, || {
+        Ok(py.import("procwright._callbacks")?.getattr("run")?.unbind())
+    })
+    .map(|f| f.bind(py))
+}
+
+/// The callbacks given to `start_process` or `exec`, and the loop they run on.
+pub struct Callbacks {
+    pub event_loop: Py<PyAny>,
+    pub on_start: Option<Py<PyAny>>,
+    pub on_output: Option<Py<PyAny>>,
+    pub on_exit: Option<Py<PyAny>>,
+    pub on_error: Option<Py<PyAny>>,
+}
+
+impl Callbacks {
+    pub fn is_empty(&self) -> bool {
+        self.on_start.is_none()
+            && self.on_output.is_none()
+            && self.on_exit.is_none()
+            && self.on_error.is_none()
+    }
+}
+
+/// Adapts [`Callbacks`] to the core's observer.
+#[derive(Clone)]
+pub struct PyObserver(pub Arc<Callbacks>);
+
+impl PyObserver {
+    fn schedule<F>(&self, pick: fn(&Callbacks) -> &Option<Py<PyAny>>, name: &'static str, args: F)
+    where
+        F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>> + Send + 'static,
+    {
+        if pick(&self.0).is_none() {
+            return;
+        }
+        let cbs = self.0.clone();
+        post(Box::new(move |py| {
+            let Some(cb) = pick(&cbs) else { return };
+            let sent = (|| -> PyResult<()> {
+                let args = args(py)?;
+                cbs.event_loop.bind(py).call_method1(
+                    "call_soon_threadsafe",
+                    (runner(py)?, cb.bind(py), name, args),
+                )?;
+                Ok(())
+            })();
+            if let Err(e) = sent {
+                // A closed loop has nobody left to tell; anything else is a bug to show.
+                let closed = cbs
+                    .event_loop
+                    .bind(py)
+                    .call_method0("is_closed")
+                    .and_then(|c| c.is_truthy())
+                    .unwrap_or(true);
+                if !closed {
+                    e.write_unraisable(py, Some(cb.bind(py)));
+                }
+            }
+        }));
+    }
+}
+
+impl ProcessObserver for PyObserver {
+    fn on_start(&self, process: &procwright::Process) {
+        let p = process.clone();
+        self.schedule(
+            |c| &c.on_start,
+            "on_start",
+            move |py| PyTuple::new(py, [Py::new(py, Process::from(p))?]),
+        );
+    }
+
+    fn on_output(&self, stream: StreamKind, data: &str) {
+        let data = data.to_owned();
+        self.schedule(
+            |c| &c.on_output,
+            "on_output",
+            move |py| {
+                PyTuple::new(
+                    py,
+                    [
+                        stream.as_str().into_pyobject(py)?.into_any(),
+                        data.into_pyobject(py)?.into_any(),
+                    ],
+                )
+            },
+        );
+    }
+
+    fn on_exit(&self, exit_code: Option<i32>) {
+        self.schedule(
+            |c| &c.on_exit,
+            "on_exit",
+            move |py| PyTuple::new(py, [exit_code.into_pyobject(py)?]),
+        );
+    }
+
+    fn on_error(&self, error: &Error) {
+        let error = error.clone();
+        self.schedule(
+            |c| &c.on_error,
+            "on_error",
+            move |py| PyTuple::new(py, [crate::error::instance(py, error)?]),
+        );
+    }
+}
