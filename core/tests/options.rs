@@ -69,8 +69,14 @@ async fn argv_commands_run_with_no_shell() {
     assert_eq!(p.command(), "printf '%s|' 'a b' '$HOME' '*' '; echo no' ''");
     // The pid is the program itself, not a shell around it.
     let q = start(&sb, ["sleep", "300"]).await;
-    let comm = std::fs::read_to_string(format!("/proc/{}/comm", q.pid().unwrap())).unwrap();
-    assert_eq!(comm.trim(), "sleep");
+    // (Polled: the spawn may return just before the kernel renames the exec'd child.)
+    let comm_path = format!("/proc/{}/comm", q.pid().unwrap());
+    let comm = || std::fs::read_to_string(&comm_path).unwrap_or_default();
+    assert!(
+        eventually(HANG, || comm().trim() == "sleep").await,
+        "{}",
+        comm()
+    );
     q.kill(Signal::KILL, secs(5)).await.unwrap();
     // A Vec<String> works the same.
     let r = sb
