@@ -6,8 +6,9 @@ use std::sync::Arc;
 use tokio::net::unix::pipe::Receiver;
 use tokio::sync::watch;
 
-/// One reusable read buffer per pipe; as large as a read from a busy pipe gets useful.
-const READ_SIZE: usize = 256 * 1024;
+/// One reusable read buffer per pipe. 64 KiB, not more: in benches/ a 256 KiB read
+/// halved the capture throughput of a 1 GiB stream (0.69 s vs 0.30 s, pipe limit 0.24 s).
+const READ_SIZE: usize = 64 * 1024;
 /// After the child exits, at most this much more is read from a pipe a grandchild still feeds.
 const DRAIN_CAP: usize = 16 * 1024 * 1024;
 
@@ -75,12 +76,14 @@ fn read_available(
     cap: usize,
     deliver: &mut impl FnMut(&[u8]),
 ) -> io::Result<bool> {
-    if buf.is_empty() {
-        buf.resize(READ_SIZE, 0);
+    if buf.capacity() == 0 {
+        // Not zeroed: a process that prints little touches only the pages it fills.
+        buf.reserve_exact(READ_SIZE);
     }
     let mut total = 0usize;
     loop {
-        match rx.try_read(buf) {
+        buf.clear();
+        match rx.try_read_buf(buf) {
             Ok(0) => return Ok(true),
             Ok(n) => {
                 total += n;

@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""Runs every benchmark row, interleaving procwright and its peers (A B A B …, the order
+rotated each round), and prints one table of medians and side-by-side ratios.
+
+Called by benches/run.sh, which builds and installs everything first. Standard library
+only. Each measurement runs in a fresh process that times itself and prints JSON; this
+script only schedules them and does the arithmetic.
+
+    python3 benches/run.py [--quick] [--only 1,3,5]
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target-bench"))
+RUST_BIN = os.path.join(TARGET, "release", "procwright-bench")
+VENV_PY = os.path.join(HERE, ".venv", "bin", "python")
+NODE_BENCH = os.path.join(HERE, "node", "bench.mjs")
+PY_BENCH = os.path.join(HERE, "py", "bench.py")
+
+GIB = 1 << 30
+LOG_LIMIT = 16 * 1024 * 1024  # the default log limit (per stream)
+
+NAMES = {
+    "rust": "procwright Rust core",
+    "py": "procwright Python",
+    "node": "procwright Node",
+    "pipe": "pipe limit (`head \\| cat`)",
+    "cp": "Node child_process.spawn",
+    "execa": "Node execa",
+    "asyncio": "Python asyncio subprocess",
+    "waiton": "npm wait-on (defaults)",
+    "waitport": "npm wait-port (defaults)",
+    "poll": "seed 003 polling (every 500 ms)",
+}
+MISSING = {}  # variant -> why it cannot run
+
+
+def python_for_peers():
+    return VENV_PY if os.path.exists(VENV_PY) else sys.executable
+
+
+def command(variant, task, args):
+    args = [str(a) for a in args]
+    if variant == "rust":
+        return [RUST_BIN, task, *args]
+    if variant == "py":
+        return [VENV_PY, PY_BENCH, "pw", task, *args]
+    if variant == "asyncio":
+        return [python_for_peers(), PY_BENCH, "asyncio", task, *args]
+    if variant == "node":
+        return ["node", NODE_BENCH, "pw", task, *args]
+    if variant in ("cp", "execa", "waiton", "waitport"):
+        return ["node", NODE_BENCH, variant, task, *args]
+    raise ValueError(variant)
+
+
+def probe_bindings():
+    """Finds out which procwright layers are built; the others are reported as n/a."""
+    if not os.path.exists(RUST_BIN):
+        MISSING["rust"] = "n/a (bench binary not built)"
+    ok = False
+    if os.path.exists(VENV_PY):
+        r = subprocess.run(
+            [VENV_PY, "-c", "import procwright; procwright.Sandbox"],
+            capture_output=True,
+            cwd="/",
+        )
+        ok = r.returncode == 0
+    if not ok:
+        MISSING["py"] = "n/a (binding not built)"
+    r = subprocess.run(
+        ["node", "-e", f"require({json.dumps(ROOT)}).Sandbox.name"],
+        capture_output=True,
+        cwd="/",
+    )
+    if r.returncode != 0:
+        MISSING["node"] = "n/a (binding not built)"
+        MISSING["poll"] = "n/a (binding not built)"
+
+
+def run_one(variant, task, args, timeout=600):
+    """Runs one measurement; returns its JSON, or None after printing why it failed."""
+    if variant in MISSING:
+        return None
+    if variant == "pipe":
+        t = time.perf_counter()
+        subprocess.run(
+            ["bash", "-c", f"head -c {args[0]} /dev/zero | cat > /dev/null"], check=True
+        )
+        return {"secs": time.perf_counter() - t}
+    cmd = command(variant, task, args)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        print(f"  ! {variant} {task}: timed out after {timeout}s", file=sys.stderr)
+        return None
+    if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        print(f"  ! {variant} {task} failed: {' | '.join(tail)}", file=sys.stderr)
+        return None
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def rounds(task, variants, args_of, n_rounds):
+    """Runs `variants` in rotating order for `n_rounds`; returns {variant: [result per round]}."""
+    out = {v: [None] * n_rounds for v in variants}
+    live = [v for v in variants if v not in MISSING]
+    for r in range(n_rounds):
+        order = live[r % len(live) :] + live[: r % len(live)] if live else []
+        for v in order:
+            out[v][r] = run_one(v, task, args_of(v))
+        print(f"  {task}: round {r + 1}/{n_rounds} done", file=sys.stderr)
+    return out
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def pct(xs, p):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    return xs[max(0, math.ceil(p / 100 * len(xs)) - 1)]
+
+
+def paired_ratio(a, b, f):
+    """Median over rounds of f(a_round) / f(b_round), both measured in the same round."""
+    rs = [f(x) / f(y) for x, y in zip(a, b) if x is not None and y is not None and f(y)]
+    return med(rs)
+
+
+def fmt(x, unit="", digits=3):
+    if x is None:
+        return "—"
+    if isinstance(x, str):
+        return x
+    if abs(x) >= 100:
+        s = f"{x:.0f}"
+    elif abs(x) >= 10:
+        s = f"{x:.1f}"
+    else:
+        s = f"{x:.{digits - 1}f}" if abs(x) >= 1 else f"{x:.{digits}g}"
+    return f"{s}{unit}"
+
+
+def verdict(ok):
+    if ok is None:
+        return "n/a"
+    return "met" if ok else "**missed**"
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, row, measure, variant, median, spread="", ratio="", target="", met=""):
+        self.rows.append((row, measure, variant, median, spread, ratio, target, met))
+
+    def missing(self, row, measure, variant):
+        self.add(row, measure, NAMES[variant], MISSING[variant], "", "", "", "n/a")
+
+    def render(self):
+        head = ("#", "measure", "who", "median", "spread / p99", "ratio (same rounds)", "target", "verdict")
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        last = None
+        for r in self.rows:
+            r = list(r)
+            if (r[0], r[1]) == last:
+                r[0], r[1] = "", ""  # one measure, several lines: name it once
+            else:
+                last = (r[0], r[1])
+            lines.append("| " + " | ".join(str(c) for c in r) + " |")
+        return "\n".join(lines)
+
+
+# ---- rows -------------------------------------------------------------------------
+
+
+def row_throughput(t, q):
+    n = 3 if q else 5
+    pw = ["rust", "py", "node"]
+    peers = ["pipe", "cp", "execa", "asyncio"]
+    res = rounds("throughput", pw + peers, lambda v: [GIB], n)
+    gibs = lambda x: GIB / x["secs"] / GIB  # noqa: E731  (GiB/s)
+    speed = lambda x: 1 / x["secs"]  # noqa: E731
+    for v in peers:
+        vals = [gibs(x) for x in res[v] if x]
+        t.add(1, "capture 1 GiB (GiB/s)", NAMES[v], fmt(med(vals), " GiB/s"),
+              f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "")
+    for v in pw:
+        if v in MISSING:
+            t.missing(1, "capture 1 GiB (GiB/s)", v)
+            continue
+        vals = [gibs(x) for x in res[v] if x]
+        rp = paired_ratio(res[v], res["pipe"], speed)
+        rc = paired_ratio(res[v], res["cp"], speed)
+        re_ = paired_ratio(res[v], res["execa"], speed)
+        ra = paired_ratio(res[v], res["asyncio"], speed)
+        ok = None if None in (rp, rc, ra) else (rp >= 0.8 and rc >= 1.2 and ra >= 2.0)
+        t.add(1, "capture 1 GiB (GiB/s)", NAMES[v], fmt(med(vals), " GiB/s"),
+              f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "",
+              f"{fmt(rp)}x pipe, {fmt(rc)}x child_process, {fmt(re_)}x execa, {fmt(ra)}x asyncio",
+              "≥0.8x pipe, ≥1.2x Node, ≥2x asyncio", verdict(ok))
+    return res
+
+
+def row_spawn(t, q):
+    n_spawn = 500
+    n = 3 if q else 5
+    pw = ["rust", "py", "node"]
+    peers = ["cp", "execa", "asyncio"]
+    res = rounds("spawn", pw + peers, lambda v: [n_spawn], n)
+    us = lambda x: x["secs"] / n_spawn * 1e6  # noqa: E731
+    m = "spawn `true` + await exit, 500 in a row (µs each)"
+    for v in peers:
+        vals = [us(x) for x in res[v] if x]
+        t.add(2, m, NAMES[v], fmt(med(vals), " µs"),
+              f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "")
+    for v in pw:
+        if v in MISSING:
+            t.missing(2, m, v)
+            continue
+        vals = [us(x) for x in res[v] if x]
+        rc = paired_ratio(res[v], res["cp"], us)
+        re_ = paired_ratio(res[v], res["execa"], us)
+        ra = paired_ratio(res[v], res["asyncio"], us)
+        ok = None if None in (rc, ra) else (rc <= 1.0 and ra <= 1.0)
+        t.add(2, m, NAMES[v], fmt(med(vals), " µs"),
+              f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "",
+              f"{fmt(rc)}x child_process, {fmt(re_)}x execa, {fmt(ra)}x asyncio (time)",
+              "≤1.0x child_process and asyncio", verdict(ok))
+    return res
+
+
+def row_logwait(t, q):
+    per, n = (25, 2) if q else (50, 4)
+    poll_per, poll_n = (10, 2) if q else (25, 4)
+    variants = ["rust", "py", "node", "poll"]
+
+    def args_of(v):
+        return [poll_per, 500] if v == "poll" else [per]
+
+    # The polling variant runs the core's own get_process_logs loop (Rust) unless the Node
+    # package is there, in which case it is the seed's TypeScript loop on the Node package.
+    if "node" not in MISSING:
+        MISSING.pop("poll", None)
+    res = {}
+    live = [v for v in variants if v not in MISSING or v == "poll"]
+    out = {v: [] for v in variants}
+    for r in range(n):
+        order = live[r % len(live):] + live[: r % len(live)]
+        for v in order:
+            if v == "poll":
+                x = (run_one("node", "logpoll", args_of(v)) if "node" not in MISSING
+                     else run_one("rust", "logpoll", args_of(v)))
+            else:
+                x = run_one(v, "logwait", args_of(v))
+            if x:
+                out[v].extend(x["lat_ns"])
+        print(f"  logwait: round {r + 1}/{n} done", file=sys.stderr)
+    m = "log-wait latency, child's clock → wait resolved (ms)"
+    poll_who = NAMES["poll"] + (" on procwright Node" if "node" not in MISSING else " on the Rust core")
+    polled = out["poll"]
+    pm = med(polled)
+    for v in ["rust", "py", "node"]:
+        if v in MISSING:
+            t.missing(3, m, v)
+            continue
+        lat = [x / 1e6 for x in out[v]]
+        md, p99 = med(lat), pct(lat, 99)
+        ok = None if md is None else (md < 1 and p99 < 5)
+        ratio = f"polling is {fmt(pm / 1e6 / md)}x slower" if (pm and md) else ""
+        t.add(3, m, f"{NAMES[v]} (n={len(lat)})", fmt(md, " ms"), f"p99 {fmt(p99, ' ms')}",
+              ratio, "median <1 ms, p99 <5 ms", verdict(ok))
+    pl = [x / 1e6 for x in polled]
+    t.add(3, m, f"{poll_who} (n={len(pl)})", fmt(med(pl), " ms"), f"p99 {fmt(pct(pl, 99), ' ms')}")
+    res["lat"] = out
+    return res
+
+
+def row_portwait(t, q):
+    per, n = (5, 2) if q else (10, 3)
+    variants = ["rust", "py", "node", "waiton", "waitport"]
+    out = {}
+    for mode in ("tcp", "http"):
+        o = {v: [] for v in variants}
+        live = [v for v in variants if v not in MISSING]
+        for r in range(n):
+            order = live[r % len(live):] + live[: r % len(live)]
+            for v in order:
+                x = run_one(v, "portwait", [mode, per])
+                if x:
+                    o[v].extend(x["lat_ns"])
+            print(f"  portwait {mode}: round {r + 1}/{n} done", file=sys.stderr)
+        out[mode] = o
+        m = f"port-wait latency, {mode}, port open → wait resolved (ms)"
+        peers = {p: med([x / 1e6 for x in o[p]]) for p in ("waiton", "waitport")}
+        for p in ("waiton", "waitport"):
+            lat = [x / 1e6 for x in o[p]]
+            t.add(4, m, f"{NAMES[p]} (n={len(lat)})", fmt(med(lat), " ms"), f"p99 {fmt(pct(lat, 99), ' ms')}")
+        for v in ["rust", "py", "node"]:
+            if v in MISSING:
+                t.missing(4, m, v)
+                continue
+            lat = [x / 1e6 for x in o[v]]
+            md = med(lat)
+            ratio = ", ".join(f"{NAMES[p].split(' (')[0]} {fmt(pv / md)}x slower"
+                              for p, pv in peers.items() if pv and md)
+            t.add(4, m, f"{NAMES[v]} (n={len(lat)})", fmt(md, " ms"), f"p99 {fmt(pct(lat, 99), ' ms')}",
+                  ratio, "median <25 ms", verdict(None if md is None else md < 25))
+    return out
+
+
+def row_scale(t, q):
+    n_procs = 1000
+    n = 2 if q else 3
+    pw = ["rust", "py", "node"]
+    peers = ["cp", "asyncio"]
+    res = rounds("scale", pw + peers, lambda v: [n_procs], n)
+    kib = lambda x: (x["rss_after_kib"] - x["rss_before_kib"]) / n_procs  # noqa: E731
+    start = lambda x: x["start_s"]  # noqa: E731
+    for v in peers:
+        xs = [x for x in res[v] if x]
+        t.add(5, "1000 × `sleep 300`: start all / kill all / host KiB per process", NAMES[v],
+              f"start {fmt(med([x['start_s'] for x in xs]), ' s')}, kill {fmt(med([x['kill_s'] for x in xs]), ' s')}, "
+              f"{fmt(med([kib(x) for x in xs]), ' KiB')}/proc")
+    for v in pw:
+        m = "1000 × `sleep 300`: start all / kill all / host KiB per process"
+        if v in MISSING:
+            t.missing(5, m, v)
+            continue
+        xs = [x for x in res[v] if x]
+        st, kl, kb = (med([x["start_s"] for x in xs]), med([x["kill_s"] for x in xs]),
+                      med([kib(x) for x in xs]))
+        ls = med([x["list_s"] for x in xs])
+        rc = paired_ratio(res[v], res["cp"], start)
+        ra = paired_ratio(res[v], res["asyncio"], start)
+        ok = None if None in (rc, kl, kb) else (rc <= 1.0 and kl < 2.0 and kb < 64)
+        listed = min((x["listed"] for x in xs), default=0)
+        t.add(5, m, NAMES[v],
+              f"start {fmt(st, ' s')}, kill {fmt(kl, ' s')}, {fmt(kb, ' KiB')}/proc",
+              f"list {fmt(ls * 1e3 if ls is not None else None, ' ms')} ({listed} running)",
+              f"start {fmt(rc)}x child_process, {fmt(ra)}x asyncio (time)",
+              "start ≤1.0x Node, kill <2 s, <64 KiB/proc", verdict(ok))
+    return res
+
+
+def row_membound(t, q):
+    n = 2 if q else 3
+    pw = ["rust", "py", "node"]
+    res = rounds("membound", pw, lambda v: [2_000_000_000], n)
+    cap = (2 * LOG_LIMIT + 32 * 1024 * 1024) / 1024 / 1024
+    for v in pw:
+        m = "2 GB of output, default 16 MiB log limit: host peak RSS"
+        if v in MISSING:
+            t.missing(6, m, v)
+            continue
+        xs = [x for x in res[v] if x]
+        hwm = med([x["hwm_kib"] / 1024 for x in xs])
+        base = med([x["rss_before_kib"] / 1024 for x in xs])
+        t.add(6, m, NAMES[v], fmt(hwm, " MiB"), f"host before start {fmt(base, ' MiB')}",
+              f"{fmt(hwm / cap if hwm else None)}x the bound",
+              f"<{cap:.0f} MiB (2x limit + 32 MiB)", verdict(None if hwm is None else hwm < cap))
+    return res
+
+
+def row_status(t, q):
+    n = 2 if q else 3
+    pw = ["rust", "py", "node"]
+    res = rounds("status", pw, lambda v: [100_000, 10_000], n)
+    for v in pw:
+        m = "binding overhead: 100,000 `status` reads / 10,000 `getStatus()` (ns per call)"
+        if v in MISSING:
+            t.missing(7, m, v)
+            continue
+        xs = [x for x in res[v] if x]
+        s, g = med([x["status_ns"] for x in xs]), med([x["get_status_ns"] for x in xs])
+        plain = med([x.get("plain_ns") for x in xs if x.get("plain_ns") is not None])
+        label = "`status()` / `status()`" if v == "rust" else "`.status` / `get_status()`"
+        t.add(7, m, f"{NAMES[v]} {label}", f"{fmt(s, ' ns')} / {fmt(g, ' ns')}",
+              f"plain object property {fmt(plain, ' ns')}" if plain is not None else "",
+              f"`.status` {fmt(s / plain)}x a plain property" if (plain and s) else "")
+    return res
+
+
+ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
+        6: row_membound, 7: row_status}
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=ROOT).stdout.strip()
+    return (f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.1f} GiB RAM, "
+            f"Linux {platform.release()}; node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
+            f"python {platform.python_version()}; commit {commit}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    ap.add_argument("--only", default="", help="comma-separated row numbers, e.g. 1,3")
+    a = ap.parse_args()
+    only = [int(x) for x in a.only.split(",") if x] or list(ROWS)
+    probe_bindings()
+    start = time.time()
+    load = os.getloadavg()[0]
+    t = Table()
+    raw = {}
+    for r in only:
+        print(f"== row {r}", file=sys.stderr)
+        raw[r] = ROWS[r](t, a.quick)
+    took = time.time() - start
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = (f"Ran `bash benches/run.sh{' --quick' if a.quick else ''}` on {when}: {machine()}. "
+              f"Load average {load:.2f} at the start; took {took / 60:.1f} min.")
+    table = t.render()
+    print()
+    print(header)
+    print()
+    print(table)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "latest.md"), "w") as f:
+        f.write(header + "\n\n" + table + "\n")
+    with open(os.path.join(HERE, "results", "latest.json"), "w") as f:
+        json.dump({"header": header, "raw": raw, "missing": MISSING}, f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+//! The Rust side of `benches/run.sh`: each subcommand runs one measurement of the
+//! procwright core and prints one JSON object on stdout. `benches/run.py` calls it in
+//! turn with the Python, Node and peer runners (A B A B …) and takes the medians.
+//!
+//! Latencies compare CLOCK_MONOTONIC read here with CLOCK_MONOTONIC printed by the
+//! child (Python's `time.monotonic_ns()`), so both ends use the same clock.
+
+use procwright::{
+    Command, Pattern, PortMode, PortWaitOptions, ProcessOptions, RegexFlags, Sandbox,
+    SandboxOptions, Signal,
+};
+use std::time::{Duration, Instant};
+
+/// The child of the log-wait rows: sleeps `argv[1]` seconds, prints its monotonic clock.
+const LOG_CHILD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/children/log_child.py");
+/// The child of the port-wait rows: listens after a delay and prints when it accepts.
+const PORT_CHILD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/children/port_child.py");
+
+fn mono_ns() -> i128 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128
+}
+
+/// A small xorshift generator: the delays only need to be spread, not secure.
+struct Rng(u64);
+impl Rng {
+    fn new() -> Rng {
+        Rng((mono_ns() as u64) ^ (u64::from(std::process::id()) << 32) | 1)
+    }
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn argv(parts: &[&str]) -> Command {
+    Command::Argv(parts.iter().map(|s| s.to_string()).collect())
+}
+
+fn status_kib(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn json_list(v: &[i128]) -> String {
+    let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+    format!("[{}]", items.join(","))
+}
+
+fn number_line() -> Pattern {
+    Pattern::regex(r"^\d{6,}$", RegexFlags::default()).expect("a valid pattern")
+}
+
+async fn printed_time(p: &procwright::Process) -> i128 {
+    let hit = p
+        .wait_for_log(&number_line(), Some(Duration::from_secs(30)))
+        .await
+        .expect("the child prints its clock");
+    hit.line.trim().parse().expect("a number")
+}
+
+type Res = Result<String, Box<dyn std::error::Error>>;
+
+async fn throughput(bytes: u64) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let n = bytes.to_string();
+    let t = Instant::now();
+    let p = sb
+        .start_process(argv(&["head", "-c", &n, "/dev/zero"]), Default::default())
+        .await?;
+    p.wait_for_exit(None).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let logs = p.logs();
+    let seen = logs.stdout.len() as u64 + logs.stdout_dropped;
+    if seen != bytes {
+        return Err(format!("captured {seen} of {bytes} bytes").into());
+    }
+    Ok(format!("{{\"secs\":{secs}}}"))
+}
+
+async fn spawn(n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let opts = ProcessOptions {
+        auto_cleanup: true,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    for _ in 0..n {
+        let p = sb.start_process(argv(&["true"]), opts.clone()).await?;
+        p.wait_for_exit(None).await?;
+    }
+    Ok(format!("{{\"secs\":{}}}", t.elapsed().as_secs_f64()))
+}
+
+async fn logwait(n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let pat = number_line();
+    let mut rng = Rng::new();
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        let delay = format!("{:.4}", 0.02 * rng.unit());
+        let p = sb
+            .start_process(
+                argv(&["python3", "-S", LOG_CHILD, &delay]),
+                ProcessOptions {
+                    auto_cleanup: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let hit = p.wait_for_log(&pat, Some(Duration::from_secs(30))).await?;
+        let now = mono_ns();
+        let printed: i128 = hit.line.trim().parse()?;
+        lat.push(now - printed);
+        p.wait_for_exit(None).await?;
+    }
+    Ok(format!("{{\"lat_ns\":{}}}", json_list(&lat)))
+}
+
+/// Seed 003's approach: re-read the whole log every `interval` until the line is there.
+async fn logpoll(n: usize, interval_ms: u64) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let mut rng = Rng::new();
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        // A server becomes ready at a time the poller cannot know: spread it over one interval.
+        let delay = format!("{:.4}", interval_ms as f64 / 1000.0 * rng.unit());
+        let p = sb
+            .start_process(
+                argv(&["python3", "-S", LOG_CHILD, &delay]),
+                // The poller looks the record up by id, so it must outlive the exit.
+                ProcessOptions::default(),
+            )
+            .await?;
+        let line = loop {
+            let logs = sb.get_process_logs(p.id())?;
+            if let Some(l) = logs.stdout.lines().find(|l| l.len() >= 6) {
+                break l.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+        };
+        let now = mono_ns();
+        let printed: i128 = line.trim().parse()?;
+        lat.push(now - printed);
+        p.wait_for_exit(None).await?;
+    }
+    Ok(format!("{{\"lat_ns\":{}}}", json_list(&lat)))
+}
+
+async fn portwait(mode: &str, n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let mut rng = Rng::new();
+    let opts = PortWaitOptions {
+        mode: mode.parse::<PortMode>()?,
+        timeout: Some(Duration::from_secs(30)),
+        ..Default::default()
+    };
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        let port = free_port();
+        let delay = format!("{:.4}", 0.05 + 0.2 * rng.unit());
+        let p = sb
+            .start_process(
+                argv(&["python3", "-S", PORT_CHILD, mode, &port.to_string(), &delay]),
+                ProcessOptions {
+                    auto_cleanup: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        p.wait_for_port(i64::from(port), &opts).await?;
+        let now = mono_ns();
+        let opened = printed_time(&p).await;
+        lat.push(now - opened);
+        p.kill(Signal::KILL, Duration::from_secs(5)).await?;
+    }
+    Ok(format!("{{\"lat_ns\":{}}}", json_list(&lat)))
+}
+
+async fn scale(n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    // Warm the runtime and the allocator with one process, so the delta is per process.
+    let warm = sb
+        .start_process(argv(&["true"]), Default::default())
+        .await?;
+    warm.wait_for_exit(None).await?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let rss_before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let mut procs = Vec::with_capacity(n);
+    for _ in 0..n {
+        procs.push(
+            sb.start_process(argv(&["sleep", "300"]), Default::default())
+                .await?,
+        );
+    }
+    let start_s = t.elapsed().as_secs_f64();
+    let rss_after = status_kib("VmRSS:");
+    let t = Instant::now();
+    let listed = sb
+        .list_processes()
+        .iter()
+        .filter(|p| p.status().to_string() == "running")
+        .count();
+    let list_s = t.elapsed().as_secs_f64();
+    drop(procs);
+    let t = Instant::now();
+    let killed = sb.kill_all_processes().await;
+    let kill_s = t.elapsed().as_secs_f64();
+    Ok(format!(
+        "{{\"start_s\":{start_s},\"list_s\":{list_s},\"kill_s\":{kill_s},\"rss_before_kib\":{rss_before},\"rss_after_kib\":{rss_after},\"listed\":{listed},\"killed\":{killed}}}"
+    ))
+}
+
+async fn membound(bytes: u64) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let rss_before = status_kib("VmRSS:");
+    let p = sb
+        .start_process(
+            argv(&["head", "-c", &bytes.to_string(), "/dev/zero"]),
+            Default::default(),
+        )
+        .await?;
+    p.wait_for_exit(None).await?;
+    let logs = p.logs();
+    let kept = logs.stdout.len();
+    drop(logs);
+    let hwm = status_kib("VmHWM:");
+    Ok(format!(
+        "{{\"hwm_kib\":{hwm},\"rss_before_kib\":{rss_before},\"kept\":{kept},\"limit\":{}}}",
+        procwright::DEFAULT_LOG_LIMIT
+    ))
+}
+
+async fn status(reads: usize, calls: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let p = sb
+        .start_process(argv(&["sleep", "30"]), Default::default())
+        .await?;
+    let mut running = 0usize;
+    let t = Instant::now();
+    for _ in 0..reads {
+        running += usize::from(!p.status().is_final());
+    }
+    let read_ns = t.elapsed().as_nanos() as f64 / reads as f64;
+    let t = Instant::now();
+    for _ in 0..calls {
+        running += usize::from(!p.status().is_final());
+    }
+    let call_ns = t.elapsed().as_nanos() as f64 / calls as f64;
+    p.kill(Signal::KILL, Duration::from_secs(5)).await?;
+    Ok(format!(
+        "{{\"status_ns\":{read_ns},\"get_status_ns\":{call_ns},\"running\":{running}}}"
+    ))
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, d: u64| -> u64 { args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d) };
+    let out = match args.first().map(String::as_str) {
+        Some("throughput") => throughput(num(1, 1 << 30)).await,
+        Some("spawn") => spawn(num(1, 500) as usize).await,
+        Some("logwait") => logwait(num(1, 200) as usize).await,
+        Some("logpoll") => logpoll(num(1, 200) as usize, num(2, 500)).await,
+        Some("portwait") => {
+            let mode = args.get(1).cloned().unwrap_or_else(|| "http".into());
+            portwait(&mode, num(2, 20) as usize).await
+        }
+        Some("scale") => scale(num(1, 1000) as usize).await,
+        Some("membound") => membound(num(1, 2_000_000_000)).await,
+        Some("status") => status(num(1, 100_000) as usize, num(2, 10_000) as usize).await,
+        _ => Err("usage: procwright-bench throughput|spawn|logwait|logpoll|portwait|scale|membound|status [args]".into()),
+    };
+    match out {
+        Ok(json) => println!("{json}"),
+        Err(e) => {
+            eprintln!("procwright-bench: {e}");
+            std::process::exit(1);
+        }
+    }
+}
