@@ -348,24 +348,35 @@ impl LogStore {
     pub(crate) fn tail_lines(&self, n: usize) -> Vec<String> {
         const TAIL_BYTES: u64 = 8 * 1024;
         let g = self.inner.lock().unwrap();
-        let mut picked: Vec<(u64, Vec<u8>)> = Vec::new();
+        // Lines are cut per stream (reads of the two pipes interleave mid-line), each
+        // placed by the read that completed it, then the streams are merged.
+        let mut lines: Vec<(u64, String)> = Vec::new();
         for ring in &g.rings {
-            let floor = ring.written.saturating_sub(TAIL_BYTES);
-            for m in ring.metas.iter().rev() {
-                picked.push((m.seq, ring.copy(m.start.max(floor), m.end)));
-                if m.start <= floor {
-                    break;
+            let floor = ring.written.saturating_sub(TAIL_BYTES).max(ring.oldest());
+            let text = ring.copy(floor, ring.written);
+            let metas: Vec<&Meta> = ring.metas.iter().filter(|m| m.end > floor).collect();
+            let (mut mi, mut line_start) = (0usize, 0usize);
+            for (i, &b) in text.iter().enumerate() {
+                if b != b'\n' && i + 1 != text.len() {
+                    continue;
                 }
+                let at = floor + i as u64;
+                while mi + 1 < metas.len() && metas[mi].end <= at {
+                    mi += 1;
+                }
+                let seq = metas.get(mi).map_or(0, |m| m.seq);
+                let mut line = &text[line_start..if b == b'\n' { i } else { i + 1 }];
+                if b == b'\n' {
+                    line = line.strip_suffix(b"\r").unwrap_or(line);
+                }
+                lines.push((seq, String::from_utf8_lossy(line).into_owned()));
+                line_start = i + 1;
             }
         }
-        picked.sort_by_key(|(seq, _)| *seq);
-        let text: Vec<u8> = picked.into_iter().flat_map(|(_, d)| d).collect();
-        let text = String::from_utf8_lossy(&text);
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(n)..]
-            .iter()
-            .map(|l| l.to_string())
-            .collect()
+        // Stable: lines completed by one read keep their order.
+        lines.sort_by_key(|(seq, _)| *seq);
+        let skip = lines.len().saturating_sub(n);
+        lines.into_iter().skip(skip).map(|(_, l)| l).collect()
     }
 }
 
@@ -440,6 +451,22 @@ mod tests {
         push(&s, StreamKind::Stderr, "three\n");
         push(&s, StreamKind::Stdout, "four");
         assert_eq!(s.tail_lines(3), ["two", "three", "four"]);
+    }
+
+    #[test]
+    fn tail_lines_keep_lines_whole_when_reads_interleave() {
+        // `print()` in an unbuffered Python writes the text and the newline apart, so
+        // the other stream's read can land between them.
+        let s = LogStore::new(1 << 20, None);
+        push(&s, StreamKind::Stdout, "loading config");
+        push(&s, StreamKind::Stderr, "fatal: config file missing");
+        push(&s, StreamKind::Stdout, "\n");
+        push(&s, StreamKind::Stderr, "\r\n");
+        push(&s, StreamKind::Stdout, "partial");
+        assert_eq!(
+            s.tail_lines(20),
+            ["loading config", "fatal: config file missing", "partial"]
+        );
     }
 
     #[test]
