@@ -6,6 +6,8 @@ use bytes::Bytes;
 pub(crate) struct LineAssembler {
     partial: Vec<u8>,
     max_line: usize,
+    /// Whether `partial` was tested as it is now.
+    tail_tested: bool,
 }
 
 impl LineAssembler {
@@ -13,12 +15,12 @@ impl LineAssembler {
         LineAssembler {
             partial: Vec::new(),
             max_line: max_line.max(1),
+            tail_tested: false,
         }
     }
 
-    /// Feeds a chunk, calling `on_line` for each complete line and then, if the chunk
-    /// left one, for the unfinished tail (so a prompt without a newline is seen).
-    /// Stops early when `on_line` returns `Some`.
+    /// Feeds a chunk, calling `on_line` for each complete line and keeping the rest as
+    /// the unfinished line. Stops early when `on_line` returns `Some`.
     pub(crate) fn feed<T>(
         &mut self,
         data: &Bytes,
@@ -35,21 +37,39 @@ impl LineAssembler {
                 let whole = std::mem::take(&mut self.partial);
                 on_line(strip_cr(&whole))
             };
+            self.tail_tested = false;
             if found.is_some() {
                 self.partial.clear();
                 return found;
             }
         }
-        if rest.is_empty() {
+        if !rest.is_empty() {
+            self.partial.extend_from_slice(rest);
+            self.tail_tested = false;
+            if self.partial.len() > self.max_line {
+                // A line longer than the log limit keeps only its newest bytes, as the log does.
+                let cut = self.partial.len() - self.max_line;
+                self.partial.drain(..cut);
+            }
+        }
+        None
+    }
+
+    /// Tests the unfinished last line (a prompt without a newline), once per change.
+    /// Called only when the reader has caught up, so a long line arriving in many
+    /// chunks is not rescanned for every chunk.
+    pub(crate) fn tail<T>(&mut self, on_line: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+        if self.partial.is_empty() || self.tail_tested {
             return None;
         }
-        self.partial.extend_from_slice(rest);
-        if self.partial.len() > self.max_line {
-            // A line longer than the log limit keeps only its newest bytes, as the log does.
-            let cut = self.partial.len() - self.max_line;
-            self.partial.drain(..cut);
-        }
+        self.tail_tested = true;
         on_line(&self.partial)
+    }
+
+    /// Forgets the unfinished line: the bytes that would continue it were dropped.
+    pub(crate) fn reset(&mut self) {
+        self.partial.clear();
+        self.tail_tested = false;
     }
 }
 
@@ -61,12 +81,17 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
+    /// Lines seen when each chunk is followed by a caught-up tail test.
     fn lines_of(chunks: &[&str]) -> Vec<String> {
         let mut a = LineAssembler::new(1 << 20);
         let mut seen = Vec::new();
         for c in chunks {
             a.feed::<()>(&Bytes::copy_from_slice(c.as_bytes()), |l| {
                 seen.push(String::from_utf8_lossy(l).into_owned());
+                None
+            });
+            a.tail::<()>(|l| {
+                seen.push(format!("tail:{}", String::from_utf8_lossy(l)));
                 None
             });
         }
@@ -77,10 +102,21 @@ mod tests {
     fn joins_lines_split_across_chunks_and_reports_the_tail() {
         assert_eq!(
             lines_of(&["Ser", "ver ready\nnext"]),
-            ["Ser", "Server ready", "next"]
+            ["tail:Ser", "Server ready", "tail:next"]
         );
         assert_eq!(lines_of(&["a\r\nb\n"]), ["a", "b"]);
-        assert_eq!(lines_of(&["> "]), ["> "]);
+        assert_eq!(lines_of(&["> "]), ["tail:> "]);
+    }
+
+    #[test]
+    fn the_tail_is_tested_once_per_change_and_forgotten_on_reset() {
+        let mut a = LineAssembler::new(100);
+        a.feed::<()>(&Bytes::from_static(b"abc"), |_| None);
+        assert_eq!(a.tail(|l| Some(l.to_vec())), Some(b"abc".to_vec()));
+        assert_eq!(a.tail(|l| Some(l.to_vec())), None);
+        a.reset();
+        a.feed::<()>(&Bytes::from_static(b"def"), |_| None);
+        assert_eq!(a.tail(|l| Some(l.to_vec())), Some(b"def".to_vec()));
     }
 
     #[test]

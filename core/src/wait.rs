@@ -41,6 +41,19 @@ pub(crate) async fn wait_for_log(
         let mut cursor = 0;
         let limit = process.inner.log_limit;
         let mut lines = [LineAssembler::new(limit), LineAssembler::new(limit)];
+        let test = |line: &[u8], stream: StreamKind| {
+            let text = String::from_utf8_lossy(line);
+            match pattern.find(&text) {
+                Ok(Some(m)) => Some(Ok(to_log_match(&text, stream, pattern, m))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            }
+        };
+        let test_tails = |lines: &mut [LineAssembler; 2]| {
+            let [out, err] = lines;
+            out.tail(|l| test(l, StreamKind::Stdout))
+                .or_else(|| err.tail(|l| test(l, StreamKind::Stderr)))
+        };
         loop {
             rx.borrow_and_update();
             let (entries, next) = store.read_from(cursor, BATCH);
@@ -59,23 +72,23 @@ pub(crate) async fn wait_for_log(
                 match entry {
                     Entry::Output(chunk) => {
                         let asm = &mut lines[chunk.stream as usize];
-                        let hit = asm.feed(&chunk.data, |line| {
-                            let text = String::from_utf8_lossy(line);
-                            match pattern.find(&text) {
-                                Ok(Some(m)) => {
-                                    Some(Ok(to_log_match(&text, chunk.stream, pattern, m)))
-                                }
-                                Ok(None) => None,
-                                Err(e) => Some(Err(e)),
-                            }
-                        });
-                        if let Some(result) = hit {
+                        if let Some(result) = asm.feed(&chunk.data, |line| test(line, chunk.stream))
+                        {
                             return result;
                         }
                     }
                     Entry::Exit { info, .. } => {
-                        return Err(exited_before_ready(process, &condition, info))
+                        // A last line without a newline still counts before the exit does.
+                        if let Some(result) = test_tails(&mut lines) {
+                            return result;
+                        }
+                        return Err(exited_before_ready(process, &condition, info));
                     }
+                }
+            }
+            if !full {
+                if let Some(result) = test_tails(&mut lines) {
+                    return result;
                 }
             }
             if full {
