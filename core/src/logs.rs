@@ -46,6 +46,9 @@ pub(crate) struct Chunk {
     #[allow(dead_code)]
     pub seq: u64,
     pub stream: StreamKind,
+    /// Absolute offset of `data` in its stream; a reader that finds it past where the
+    /// previous chunk ended knows the bytes between were dropped.
+    pub offset: u64,
     pub data: Bytes,
     pub at: SystemTime,
 }
@@ -326,6 +329,7 @@ impl LogStore {
             out.push(Entry::Output(Chunk {
                 seq: m.seq,
                 stream,
+                offset: m.start.max(ring.oldest()),
                 data: Bytes::from(ring.copy(m.start, m.end)),
                 at: m.at,
             }));
@@ -451,6 +455,26 @@ mod tests {
         push(&s, StreamKind::Stderr, "three\n");
         push(&s, StreamKind::Stdout, "four");
         assert_eq!(s.tail_lines(3), ["two", "three", "four"]);
+    }
+
+    #[test]
+    fn chunks_carry_their_offsets_so_readers_see_gaps() {
+        let s = LogStore::new(200, None);
+        push(&s, StreamKind::Stdout, &"a".repeat(100));
+        let (first, next) = s.read_from(0, 10);
+        let Entry::Output(c) = &first[0] else {
+            panic!()
+        };
+        assert_eq!((c.offset, c.data.len()), (0, 100));
+        for _ in 0..3 {
+            push(&s, StreamKind::Stdout, &"b".repeat(100));
+        }
+        let (later, _) = s.read_from(next, 10);
+        let Entry::Output(c) = &later[0] else {
+            panic!()
+        };
+        // The first "b" chunks were dropped: the next kept byte is past offset 100.
+        assert!(c.offset > 100, "{}", c.offset);
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub(crate) async fn wait_for_log(
         let mut cursor = 0;
         let limit = process.inner.log_limit;
         let mut lines = [LineAssembler::new(limit), LineAssembler::new(limit)];
+        let mut ends: [Option<u64>; 2] = [None, None];
         let test = |line: &[u8], stream: StreamKind| {
             let text = String::from_utf8_lossy(line);
             match pattern.find(&text) {
@@ -71,8 +72,15 @@ pub(crate) async fn wait_for_log(
             for entry in entries {
                 match entry {
                     Entry::Output(chunk) => {
-                        let asm = &mut lines[chunk.stream as usize];
-                        if let Some(result) = asm.feed(&chunk.data, |line| test(line, chunk.stream))
+                        let i = chunk.stream as usize;
+                        if ends[i].is_some_and(|end| end != chunk.offset) {
+                            // Output this wait had not read was dropped by the log limit:
+                            // the unfinished line cannot be continued by what follows.
+                            lines[i].reset();
+                        }
+                        ends[i] = Some(chunk.offset + chunk.data.len() as u64);
+                        if let Some(result) =
+                            lines[i].feed(&chunk.data, |line| test(line, chunk.stream))
                         {
                             return result;
                         }
@@ -148,4 +156,40 @@ pub(crate) fn timeout_error(process: &Process, condition: &str, after: Duration)
     .with_condition(condition);
     e.last_lines = process.inner.store.tail_lines(ERROR_TAIL_LINES);
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::LogStore;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_gap_from_the_log_limit_never_joins_two_half_lines() {
+        let limit = 200;
+        let p = Process::new(
+            "gap".into(),
+            "test".into(),
+            None,
+            LogStore::new(limit, None),
+            limit,
+        );
+        let store = p.inner.store.clone();
+        store.push(StreamKind::Stdout, &[b"start-of-"]);
+        let waiter = {
+            let p = p.clone();
+            tokio::spawn(async move {
+                let pattern = Pattern::substring("start-of-end").unwrap();
+                wait_for_log(&p, &pattern, Some(Duration::from_millis(300))).await
+            })
+        };
+        // Let the wait read "start-of-" and park.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        // A whole line is written and dropped before the wait reads again, then "end".
+        store.push(StreamKind::Stdout, &[&[b'm'; 140][..], b"\n"]);
+        store.push(StreamKind::Stdout, &[b"end\n", &[b'z'; 140][..], b"\n"]);
+        let err = waiter.await.unwrap().unwrap_err();
+        assert_eq!(err.code, ErrorCode::ProcessReadyTimeout, "{err}");
+    }
 }
