@@ -1,7 +1,7 @@
 //! Log events and the async iterator over them.
 
 use crate::convert::datetime;
-use crate::process::preview;
+use crate::process::{preview, Q};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::PyDateTime;
@@ -59,8 +59,8 @@ impl LogEvent {
     fn __repr__(&self) -> String {
         let mut s = format!(
             "<LogEvent type={:?} process_id={:?}",
-            self.inner.kind.as_str(),
-            self.inner.process_id
+            Q(self.inner.kind.as_str()),
+            Q(&self.inner.process_id)
         );
         match self.inner.exit_code {
             Some(c) => s += &format!(" exit_code={c}>"),
@@ -101,7 +101,7 @@ impl LogStream {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
-        crate::future::spawn(py, async move {
+        crate::future::spawn_now(py, async move {
             match inner.lock().await.next().await {
                 Some(inner) => Ok(LogEvent { inner }),
                 None => Err(PyStopAsyncIteration::new_err(())),
@@ -114,7 +114,7 @@ impl LogStream {
     }
 
     fn __repr__(&self) -> String {
-        format!("<LogStream process_id={:?}>", self.process_id)
+        format!("<LogStream process_id={:?}>", Q(&self.process_id))
     }
 }
 

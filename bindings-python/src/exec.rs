@@ -1,6 +1,6 @@
 //! `exec`'s result.
 
-use crate::process::preview;
+use crate::process::{preview, Q};
 use pyo3::prelude::*;
 
 /// What `exec` returns.
@@ -38,7 +38,7 @@ impl ExecResult {
     fn __repr__(&self) -> String {
         format!(
             "<ExecResult command={:?} exit_code={} success={} duration={:.3} stdout={} stderr={}>",
-            self.command,
+            Q(&self.command),
             self.exit_code,
             if self.success { "True" } else { "False" },
             self.duration,

@@ -184,7 +184,11 @@ impl Process {
 
     fn __repr__(&self) -> String {
         let p = &self.inner;
-        let mut s = format!("<Process id={:?} status={:?}", p.id(), p.status().as_str());
+        let mut s = format!(
+            "<Process id={:?} status={:?}",
+            Q(p.id()),
+            Q(p.status().as_str())
+        );
         if let Some(pid) = p.pid() {
             s += &format!(" pid={pid}");
         }
@@ -192,12 +196,12 @@ impl Process {
             s += &format!(" exit_code={code}");
         }
         if let Some(sig) = p.signal() {
-            s += &format!(" signal={sig:?}");
+            s += &format!(" signal={:?}", Q(sig));
         }
         if let Some(sid) = p.session_id() {
-            s += &format!(" session_id={sid:?}");
+            s += &format!(" session_id={:?}", Q(sid));
         }
-        s + &format!(" command={:?}>", p.command())
+        s + &format!(" command={:?}>", Q(p.command()))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -293,14 +297,41 @@ impl Logs {
     }
 }
 
+/// A string as Python's `repr` shows it (for `{:?}`).
+pub(crate) struct Q<'a>(pub &'a str);
+
+impl std::fmt::Debug for Q<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        let quote = if self.0.contains('\'') && !self.0.contains('"') {
+            '"'
+        } else {
+            '\''
+        };
+        f.write_char(quote)?;
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c == quote => write!(f, "\\{c}")?,
+                c if (c as u32) < 0x20 || c == '\u{7f}' => write!(f, "\\x{:02x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char(quote)
+    }
+}
+
 /// A string shortened for a repr.
 pub(crate) fn preview(s: &str) -> String {
     const MAX: usize = 60;
     if s.chars().count() <= MAX {
-        format!("{s:?}")
+        format!("{:?}", Q(s))
     } else {
         let head: String = s.chars().take(MAX).collect();
-        format!("{head:?}… ({} chars)", s.chars().count())
+        format!("{:?}… ({} chars)", Q(&head), s.chars().count())
     }
 }
 
@@ -355,14 +386,16 @@ impl LogMatch {
             Some(g) => format!(
                 "[{}]",
                 g.iter()
-                    .map(|x| x.as_ref().map_or("None".to_owned(), |s| format!("{s:?}")))
+                    .map(|x| x
+                        .as_ref()
+                        .map_or("None".to_owned(), |s| format!("{:?}", Q(s))))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
         };
         format!(
             "<LogMatch stream={:?} line={} match={groups}>",
-            self.inner.stream.as_str(),
+            Q(self.inner.stream.as_str()),
             preview(&self.inner.line)
         )
     }
@@ -394,9 +427,9 @@ impl ExitResult {
     fn __repr__(&self) -> String {
         format!(
             "<ExitResult status={:?} exit_code={} signal={}>",
-            self.status,
+            Q(self.status),
             self.exit_code.map_or("None".into(), |c| c.to_string()),
-            self.signal.map_or("None".into(), |s| format!("{s:?}"))
+            self.signal.map_or("None".into(), |s| format!("{:?}", Q(s)))
         )
     }
 }

@@ -4,9 +4,9 @@ use crate::convert;
 use crate::error::{invalid, IntoPyResult};
 use crate::event::LogStream;
 use crate::exec::ExecResult;
-use crate::future::spawn;
+use crate::future::{spawn, spawn_now};
 use crate::observer::{Callbacks, PyObserver};
-use crate::process::{Logs, Process};
+use crate::process::{Logs, Process, Q};
 use crate::session::NewSession;
 use procwright::{ExecOptions, OutputCallback, ProcessObserver, ProcessOptions, SandboxOptions};
 use pyo3::prelude::*;
@@ -383,7 +383,7 @@ impl Sandbox {
 
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let me: Py<Sandbox> = slf.clone().unbind();
-        spawn(slf.py(), async move { Ok(me) })
+        spawn_now(slf.py(), async move { Ok(me) })
     }
 
     #[pyo3(signature = (*_exc))]
@@ -392,7 +392,7 @@ impl Sandbox {
         _exc: &Bound<'py, pyo3::types::PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let sandbox = Self::core(slf);
-        spawn(slf.py(), async move {
+        spawn_now(slf.py(), async move {
             sandbox.destroy().await;
             Ok(false)
         })
@@ -405,7 +405,7 @@ impl Sandbox {
         format!(
             "<Sandbox processes={} running={running} shell={:?}>",
             procs.len(),
-            s.shell().to_string_lossy()
+            Q(&s.shell().to_string_lossy())
         )
     }
 }

@@ -1,5 +1,6 @@
 //! `Session`: the sandbox's process methods, scoped to one session.
 
+use crate::process::Q;
 use crate::sandbox::{ProcessScope, Scope};
 use pyo3::prelude::*;
 
@@ -56,7 +57,7 @@ impl Session {
         let s = Self::core(slf);
         format!(
             "<Session id={:?} processes={} exists={}>",
-            s.id(),
+            Q(s.id()),
             s.list_processes().len(),
             if s.exists() { "True" } else { "False" }
         )

@@ -72,5 +72,19 @@ __all__ = [
     "shutdown_all",
 ]
 
+# Errors show (and pickle) as procwright.X, where users import them from.
+for _cls in (
+    SandboxError,
+    ProcessNotFoundError,
+    ProcessReadyTimeoutError,
+    ProcessExitedBeforeReadyError,
+    ProcessError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    SessionError,
+):
+    _cls.__module__ = __name__
+del _cls
+
 # Children must not outlive the interpreter: SIGTERM, then SIGKILL after 2 s.
 _atexit.register(shutdown_all, 2.0)

@@ -41,3 +41,8 @@ def run(callback: Callable[..., Any], name: str, args: tuple) -> None:
                 _report(loop, name, callback, t.exception())  # type: ignore[arg-type]
 
         task.add_done_callback(done)
+
+
+async def awaiting(start: Callable[[], "asyncio.Future[Any]"]) -> Any:
+    """The coroutine behind every async method: starts the Rust future when awaited."""
+    return await start()

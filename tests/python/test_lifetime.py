@@ -1,0 +1,141 @@
+"""Everything started is killed: leaving `async with`, destroy(), garbage collection of
+the last handle, and interpreter exit."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import procwright
+from conftest import pid_alive
+
+
+async def wait_gone(pid: int, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while pid_alive(pid):
+        assert loop.time() < deadline, f"pid {pid} is still alive"
+        await asyncio.sleep(0.02)
+
+
+async def test_async_with_kills_everything():
+    async with procwright.Sandbox() as sb:
+        assert isinstance(sb, procwright.Sandbox)
+        p = await sb.start_process("sleep 30")
+        q = await sb.start_process("trap '' TERM; sleep 30")
+        pid = p.pid
+    assert p.status == "killed"
+    assert q.status == "killed"
+    assert not pid_alive(pid)
+    assert await sb.list_processes() == []
+
+
+async def test_async_with_kills_on_exception():
+    with pytest.raises(RuntimeError):
+        async with procwright.Sandbox() as sb:
+            p = await sb.start_process("sleep 30")
+            raise RuntimeError("user code failed")
+    assert p.status == "killed"
+
+
+async def test_garbage_collected_sandbox_kills_its_processes():
+    sb = procwright.Sandbox()
+    p = await sb.start_process("sleep 30")
+    grandchild = await sb.start_process("sleep 30 & wait")
+    pid = p.pid
+    del sb
+    gc.collect()
+    await wait_gone(pid)
+    assert p.status in ("killed", "running")  # the record may be dropped with the sandbox
+    await wait_gone(grandchild.pid)
+
+
+async def test_session_keeps_sandbox_alive():
+    sb = procwright.Sandbox()
+    session = await sb.create_session(id="keep")
+    p = await session.start_process("sleep 30")
+    del sb
+    gc.collect()
+    await asyncio.sleep(0.1)
+    assert pid_alive(p.pid)
+    del session
+    gc.collect()
+    await wait_gone(p.pid)
+
+
+def test_get_sandbox_is_shared():
+    a = procwright.get_sandbox()
+    assert a is procwright.get_sandbox()
+    assert a is procwright.get_sandbox(None)
+    b = procwright.get_sandbox("other")
+    assert b is procwright.get_sandbox("other")
+    assert a is not b
+
+
+async def test_get_sandbox_processes_are_visible_to_every_caller():
+    a = procwright.get_sandbox("shared-test")
+    p = await a.start_process("sleep 30", process_id="shared-1")
+    try:
+        got = await procwright.get_sandbox("shared-test").get_process("shared-1")
+        assert got == p
+    finally:
+        await a.destroy()
+
+
+CHILD = """
+import asyncio, sys
+import procwright
+
+keep = []
+
+async def main():
+    sandbox = procwright.{factory}
+    p = await sandbox.start_process(["sleep", "300"])
+    g = await sandbox.start_process("sleep 300 & echo $!; wait")
+    keep.append(sandbox)
+    await asyncio.sleep(0.1)
+    logs = await g.get_logs()
+    print(p.pid, g.pid, logs.stdout.strip(), flush=True)
+    {tail}
+
+asyncio.run(main())
+# exits here without any cleanup
+"""
+
+
+@pytest.mark.parametrize(
+    "factory,tail",
+    [
+        ("Sandbox()", ""),  # kept alive by a global until interpreter exit (atexit hook)
+        ("get_sandbox('child')", ""),  # a shared, named sandbox
+        ("Sandbox()", "keep.clear()"),  # dropped when asyncio.run returns
+        ("Sandbox()", "sys.exit(3)"),  # SystemExit out of the coroutine
+    ],
+)
+async def test_interpreter_exit_kills_children(factory, tail):
+    code = textwrap.dedent(CHILD.format(factory=factory, tail=tail))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode in (0, 3), err.decode()
+    pids = [int(x) for x in out.decode().split()]
+    assert len(pids) == 3, out
+    for pid in pids:
+        await wait_gone(pid)
+
+
+async def test_shutdown_all_kills_every_sandbox():
+    a, b = procwright.Sandbox(), procwright.Sandbox()
+    p = await a.start_process("sleep 30")
+    q = await b.start_process("sleep 30")
+    procwright.shutdown_all(1.0)
+    await wait_gone(p.pid)
+    await wait_gone(q.pid)
+    await p.wait_for_exit(30)
+    assert p.status == "killed"
