@@ -48,8 +48,7 @@ fn number(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     }
 }
 
-/// An int (not bool), any size: out-of-range values become `i64::MIN`/`MAX` for the
-/// core's range checks to name.
+/// An int (not bool) that fits in 64 bits.
 pub fn integer(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
         return Err(wrong_type(format!(
@@ -57,13 +56,8 @@ pub fn integer(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
             type_name(obj)
         )));
     }
-    match obj.extract::<i64>() {
-        Ok(v) => Ok(v),
-        Err(_) => {
-            let negative = obj.lt(0)?;
-            Ok(if negative { i64::MIN } else { i64::MAX })
-        }
-    }
+    obj.extract::<i64>()
+        .map_err(|_| crate::error::invalid(format!("{what} {} is out of range", obj)))
 }
 
 /// A `str`.
