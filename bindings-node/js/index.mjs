@@ -1,0 +1,24 @@
+// ESM entry point: the same module instance as `require('procwright')`.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const procwright = require('./index.cjs')
+
+export const {
+  Sandbox,
+  Session,
+  ExecutionSession,
+  Process,
+  LogEventIterator,
+  getSandbox,
+  parseSSEStream,
+  SandboxError,
+  ProcessNotFoundError,
+  ProcessReadyTimeoutError,
+  ProcessExitedBeforeReadyError,
+  ProcessError,
+  InvalidArgumentError,
+  SessionError,
+} = procwright
+
+export default procwright

@@ -1,0 +1,52 @@
+//! Numbers, env maps, commands and signals from JavaScript into core types.
+
+use napi::bindgen_prelude::Either;
+use procwright::{Command, EnvChanges, Error, Result, Signal};
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Milliseconds as given by JavaScript (`undefined`/`null` = none).
+pub(crate) fn millis(what: &str, ms: Option<f64>) -> Result<Option<Duration>> {
+    ms.map(|ms| procwright::duration::from_millis_f64(what, ms))
+        .transpose()
+}
+
+/// A JavaScript number that must be a whole number.
+pub(crate) fn integer(what: &str, v: f64) -> Result<i64> {
+    if !v.is_finite() || v.fract() != 0.0 || v.abs() > 9_007_199_254_740_991.0 {
+        return Err(Error::invalid(format!(
+            "{what} must be an integer, got {v}"
+        )));
+    }
+    Ok(v as i64)
+}
+
+/// `Record<string, string | undefined>`: `undefined`/`null` removes a variable.
+pub(crate) fn env(env: Option<HashMap<String, Option<String>>>) -> EnvChanges {
+    env.unwrap_or_default().into_iter().collect()
+}
+
+/// A string runs in the shell; an array is an argv run directly.
+pub(crate) fn command(c: Either<String, Vec<String>>) -> Command {
+    match c {
+        Either::A(s) => Command::Shell(s),
+        Either::B(v) => Command::Argv(v),
+    }
+}
+
+/// `"SIGTERM"`, `"term"` or `15`; default SIGTERM.
+pub(crate) fn signal(s: Option<Either<String, f64>>) -> Result<Signal> {
+    match s {
+        None => Ok(Signal::TERM),
+        Some(Either::A(name)) => Signal::parse(&name),
+        Some(Either::B(n)) => Signal::from_number(integer("signal", n)?),
+    }
+}
+
+/// Milliseconds since the Unix epoch, for `new Date(ms)`.
+pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64() * 1000.0,
+        Err(e) => -(e.duration().as_secs_f64() * 1000.0),
+    }
+}

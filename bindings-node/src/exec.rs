@@ -1,0 +1,77 @@
+//! `exec`: run to completion; with `onOutput`, output and the result travel on one
+//! queue so every chunk is delivered before the Promise settles.
+
+use crate::convert::{env as env_changes, millis};
+use crate::observer::{Event, StrongTsfn};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi_derive::napi;
+use procwright::{ExecOptions, ExecResult, OutputCallback};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Options of `exec`; `timeout` in milliseconds.
+#[napi(object)]
+pub struct NativeExecOptions {
+    pub cwd: Option<String>,
+    pub env: Option<HashMap<String, Option<String>>>,
+    pub timeout: Option<f64>,
+}
+
+/// What `exec` resolves with; `duration` in milliseconds.
+#[napi(object)]
+pub struct NativeExecResult {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+    pub success: bool,
+    pub duration: f64,
+    pub command: String,
+}
+
+impl From<ExecResult> for NativeExecResult {
+    fn from(r: ExecResult) -> Self {
+        NativeExecResult {
+            stdout: r.stdout,
+            stderr: r.stderr,
+            exit_code: r.exit_code,
+            success: r.success,
+            duration: r.duration.as_secs_f64() * 1000.0,
+            command: r.command,
+        }
+    }
+}
+
+pub(crate) fn options(
+    o: Option<NativeExecOptions>,
+    on_output: Option<&Arc<StrongTsfn>>,
+) -> procwright::Result<ExecOptions> {
+    let o = o.unwrap_or(NativeExecOptions {
+        cwd: None,
+        env: None,
+        timeout: None,
+    });
+    let on_output = on_output.map(|tsfn| {
+        let tsfn = tsfn.clone();
+        Arc::new(move |stream, data: &str| {
+            let _ = tsfn.call(
+                Event::Output(stream, data.to_owned()),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }) as OutputCallback
+    });
+    Ok(ExecOptions {
+        cwd: o.cwd.map(Into::into),
+        env: env_changes(o.env),
+        timeout: millis("timeout", o.timeout)?,
+        on_output,
+        session_id: None,
+    })
+}
+
+/// Delivers the end of an `exec` after its output.
+pub(crate) fn done(tsfn: &Arc<StrongTsfn>, r: procwright::Result<ExecResult>) {
+    let _ = tsfn.call(
+        Event::Done(Box::new(r)),
+        ThreadsafeFunctionCallMode::NonBlocking,
+    );
+}
