@@ -74,8 +74,50 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
     if let Some(done) = on_done {
         done(&process);
     }
-    process.finish(info);
+    // `on_exit` before waking waiters too: once `wait_for_exit` or `kill` returns, the
+    // observer has been told (bindings queue the callback ahead of the resolved promise).
     if let Some(obs) = &observer {
         obs.on_exit(info.exit_code);
+    }
+    process.finish(info);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ProcessObserver, ProcessOptions, Sandbox, SandboxOptions, Signal};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    #[derive(Default)]
+    struct ExitSeen(Mutex<Option<Option<i32>>>);
+
+    impl ProcessObserver for ExitSeen {
+        fn on_exit(&self, exit_code: Option<i32>) {
+            *self.0.lock().unwrap() = Some(exit_code);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_exit_is_called_before_waiters_wake() {
+        let sb = Sandbox::new(SandboxOptions::default()).unwrap();
+        let hang = Some(Duration::from_secs(30));
+        for _ in 0..20 {
+            let seen = Arc::new(ExitSeen::default());
+            let options = ProcessOptions {
+                observer: Some(seen.clone()),
+                ..Default::default()
+            };
+            let p = sb.start_process("exit 4", options).await.unwrap();
+            p.wait_for_exit(hang).await.unwrap();
+            assert_eq!(*seen.0.lock().unwrap(), Some(Some(4)));
+        }
+        let seen = Arc::new(ExitSeen::default());
+        let options = ProcessOptions {
+            observer: Some(seen.clone()),
+            ..Default::default()
+        };
+        let p = sb.start_process("sleep 30", options).await.unwrap();
+        p.kill(Signal::TERM, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(*seen.0.lock().unwrap(), Some(Some(143)));
     }
 }
