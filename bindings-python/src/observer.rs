@@ -1,41 +1,19 @@
 //! Python callbacks as a core `ProcessObserver`.
 //!
-//! The core calls observers on runtime threads, which must not block. Each call becomes a
-//! job for one dispatcher thread (so events keep their order), which takes the GIL and
-//! hands the call to the event loop that started the process with
-//! `loop.call_soon_threadsafe`. On the loop, `procwright._callbacks.run` calls the
-//! callback, schedules a coroutine as a task, and reports exceptions through the loop's
-//! exception handler; the process is never affected.
+//! The core calls observers on runtime threads. Each call takes the GIL just long enough
+//! to hand the callback to the event loop that started the process with
+//! `loop.call_soon_threadsafe`; the callback itself runs later, on that loop. Because the
+//! core calls `on_output` before a line is kept and `on_exit` before waiters wake, a
+//! callback is always queued on the loop ahead of the wait result it precedes. On the
+//! loop, `procwright._callbacks.run` calls it, schedules a coroutine as a task, and
+//! reports exceptions through the loop's exception handler; the process is never affected.
 
 use crate::process::Process;
 use procwright::{Error, ProcessObserver, StreamKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
-use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
-
-type Job = Box<dyn for<'py> FnOnce(Python<'py>) + Send>;
-
-fn post(job: Job) {
-    static TX: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
-    let tx = TX.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("procwright-callbacks".into())
-            .spawn(move || {
-                for job in rx {
-                    // None once the interpreter is shutting down: nothing left to call.
-                    if Python::try_attach(job).is_none() {
-                        break;
-                    }
-                }
-            })
-            .expect("could not start the callback thread");
-        tx
-    });
-    let _ = tx.send(job);
-}
+use std::sync::Arc;
 
 fn runner(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -70,13 +48,14 @@ pub struct PyObserver(pub Arc<Callbacks>);
 impl PyObserver {
     fn schedule<F>(&self, pick: fn(&Callbacks) -> &Option<Py<PyAny>>, name: &'static str, args: F)
     where
-        F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>> + Send + 'static,
+        F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     {
         if pick(&self.0).is_none() {
             return;
         }
-        let cbs = self.0.clone();
-        post(Box::new(move |py| {
+        let cbs = &self.0;
+        // None once the interpreter is shutting down: nobody is left to call.
+        let _ = Python::try_attach(|py| {
             let Some(cb) = pick(&cbs) else { return };
             let sent = (|| -> PyResult<()> {
                 let args = args(py)?;
@@ -98,7 +77,7 @@ impl PyObserver {
                     e.write_unraisable(py, Some(cb.bind(py)));
                 }
             }
-        }));
+        });
     }
 }
 

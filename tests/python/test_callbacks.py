@@ -146,3 +146,22 @@ async def test_callbacks_after_the_loop_closed_are_dropped(tmp_path):
     result = await p.wait_for_exit(30)
     assert result.exit_code == 0
     await sandbox.destroy()
+
+
+async def test_callbacks_run_before_the_results_they_precede(sb):
+    # The callback is queued on the loop before the wait's result, so a plain function
+    # has run by the time the await returns: no polling needed.
+    for i in range(20):
+        events = []
+        p = await sb.start_process(
+            f"echo line{i}; exit 3",
+            on_output=lambda s, d: events.append(("output", d)),
+            on_exit=lambda c: events.append(("exit", c)),
+        )
+        await p.wait_for_log(f"line{i}", timeout=30)
+        assert ("output", f"line{i}\n") in events
+        await p.wait_for_exit(30)
+        assert events[-1] == ("exit", 3)
+    q = await sb.start_process("sleep 30", on_exit=lambda c: events.append(("killed", c)))
+    await q.kill()
+    assert events[-1] == ("killed", 143)

@@ -21,6 +21,8 @@ def quick_start() -> str:
 
 def port_free(port: int) -> bool:
     with socket.socket() as s:
+        # As http.server does, so a port in TIME_WAIT counts as free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
