@@ -14,9 +14,9 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.9,<2" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2"
 
-echo "== Python: build and install procwright (maturin develop --release)"
+echo "== Python: build and install procwright into $VENV (maturin develop)"
 VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH" \
-    "$VENV/bin/maturin" develop --release --quiet
+    "$VENV/bin/maturin" develop --quiet
 
 echo "== Python: pytest tests/python"
 set +e
