@@ -181,3 +181,11 @@ def test_calls_outside_a_loop_fail_cleanly():
         coro.send(None)
     coro.close()
     assert asyncio.run(s.list_processes()) == []
+
+
+def test_mypy_strict_accepts_the_package_and_typical_use():
+    mypy = pytest.importorskip("mypy.api")
+    package = Path(procwright.__file__).parent
+    usage = Path(__file__).with_name("typecheck") / "usage.py"
+    out, err, status = mypy.run(["--strict", "--no-incremental", str(package), str(usage)])
+    assert status == 0, out + err

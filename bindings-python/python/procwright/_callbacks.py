@@ -24,7 +24,7 @@ def _report(loop: asyncio.AbstractEventLoop, name: str, callback: Any, exc: Base
     )
 
 
-def run(callback: Callable[..., Any], name: str, args: tuple) -> None:
+def run(callback: Callable[..., Any], name: str, args: "tuple[Any, ...]") -> None:
     loop = asyncio.get_running_loop()
     try:
         result = callback(*args)

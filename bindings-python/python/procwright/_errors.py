@@ -69,7 +69,7 @@ class SandboxError(Exception):
         return (_rebuild, (type(self), self.message, self.__dict__.copy()))
 
 
-def _rebuild(cls: type, message: str, state: dict) -> SandboxError:
+def _rebuild(cls: "type[SandboxError]", message: str, state: "dict[str, Any]") -> SandboxError:
     err = cls.__new__(cls, message)
     SandboxError.__init__(err, message)
     err.__dict__.update(state)
