@@ -11,11 +11,12 @@ echo "== Python: virtualenv $VENV"
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
+VENV="$(cd "$VENV" && pwd)"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.9,<2" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2" "mypy>=1.10"
 
 echo "== Python: build and install procwright into $VENV (maturin develop)"
-VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH" \
+VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" \
     "$VENV/bin/maturin" develop --quiet
 
 echo "== Python: pytest tests/python"

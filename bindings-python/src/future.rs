@@ -33,6 +33,7 @@ where
     let slot = Mutex::new(Some(fut));
     let start = PyCFunction::new_closure(py, Some(c"start"), None, move |args, _kwargs| {
         let py = args.py();
+        not_forked()?;
         let fut = slot.lock().unwrap().take().ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err("cannot reuse already awaited coroutine")
         })?;
@@ -48,5 +49,18 @@ where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    not_forked()?;
     pyo3_async_runtimes::tokio::future_into_py(py, fut)
+}
+
+/// Fails fast, instead of hanging, in a forked child.
+fn not_forked() -> PyResult<()> {
+    if crate::forked() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "procwright cannot run in a process forked from the one that loaded it \
+             (its runtime threads do not exist there); use multiprocessing's \"spawn\" \
+             or \"forkserver\" start method",
+        ));
+    }
+    Ok(())
 }

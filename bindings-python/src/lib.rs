@@ -18,6 +18,18 @@ mod sandbox;
 mod session;
 
 use pyo3::prelude::*;
+use std::sync::OnceLock;
+
+/// The process that loaded the module: the runtime's threads and the records of running
+/// children exist only there.
+static LOADED_IN: OnceLock<u32> = OnceLock::new();
+
+/// True in a child forked from the process that loaded the module. Such a child has
+/// copies of the records but not the runtime, and must never signal the parent's
+/// processes (at exit, or when its copies of sandboxes are collected).
+pub(crate) fn forked() -> bool {
+    LOADED_IN.get().is_some_and(|pid| *pid != std::process::id())
+}
 
 /// Kills every process of every live sandbox (SIGTERM, then SIGKILL after `grace`
 /// seconds); the package registers it with `atexit`.
@@ -25,12 +37,16 @@ use pyo3::prelude::*;
 #[pyo3(signature = (grace = None))]
 fn shutdown_all(py: Python<'_>, grace: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
     let grace = convert::seconds("grace", grace)?.unwrap_or(std::time::Duration::from_secs(2));
+    if forked() {
+        return Ok(());
+    }
     py.detach(|| procwright::shutdown_all(grace));
     Ok(())
 }
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    LOADED_IN.get_or_init(std::process::id);
     m.add_class::<sandbox::ProcessScope>()?;
     m.add_class::<sandbox::Sandbox>()?;
     m.add_class::<session::Session>()?;

@@ -63,6 +63,11 @@ impl Drop for ProcessScope {
         // Dropping the last handle on a sandbox kills its processes and waits for them:
         // do that without holding the GIL.
         if let Some(scope) = self.scope.take() {
+            if crate::forked() {
+                // The parent's processes are not ours to kill.
+                std::mem::forget(scope);
+                return;
+            }
             let mut scope = Some(scope);
             let _ = Python::try_attach(|py| py.detach(|| drop(scope.take())));
             drop(scope);

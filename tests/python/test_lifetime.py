@@ -139,3 +139,42 @@ async def test_shutdown_all_kills_every_sandbox():
     await wait_gone(q.pid)
     await p.wait_for_exit(30)
     assert p.status == "killed"
+
+
+FORK_CHILD = """
+import asyncio, os, sys
+import procwright
+
+sb = procwright.Sandbox()
+p = asyncio.run(sb.start_process(["sleep", "300"]))
+
+# Fork with no loop running (forking inside a running asyncio loop breaks the parent's
+# loop whatever the library does).
+child = os.fork()
+if child == 0:
+    # The child has copies of the records but not the runtime: calls fail fast, and
+    # leaving (collecting its copy of the sandbox, atexit) touches nothing.
+    try:
+        asyncio.run(sb.list_processes())
+    except RuntimeError as e:
+        print("child:", "forked" in str(e), flush=True)
+    del sb
+    sys.exit(0)
+
+_, status = os.waitpid(child, 0)
+print("parent:", os.WEXITSTATUS(status), p.status, os.path.exists(f"/proc/{p.pid}"), flush=True)
+asyncio.run(sb.destroy())
+print("after destroy:", p.status, flush=True)
+"""
+
+
+async def test_forked_child_neither_hangs_nor_kills_the_parents_processes():
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", FORK_CHILD, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert "child: True" in lines
+    assert "parent: 0 running True" in lines
+    assert "after destroy: killed" in lines
