@@ -28,7 +28,9 @@ static LOADED_IN: OnceLock<u32> = OnceLock::new();
 /// copies of the records but not the runtime, and must never signal the parent's
 /// processes (at exit, or when its copies of sandboxes are collected).
 pub(crate) fn forked() -> bool {
-    LOADED_IN.get().is_some_and(|pid| *pid != std::process::id())
+    LOADED_IN
+        .get()
+        .is_some_and(|pid| *pid != std::process::id())
 }
 
 /// Kills every process of every live sandbox (SIGTERM, then SIGKILL after `grace`

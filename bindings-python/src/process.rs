@@ -79,7 +79,7 @@ impl Process {
 
     /// Signals the whole process group; for terminating signals, returns once it has
     /// exited, sending SIGKILL after `timeout` seconds.
-    #[pyo3(signature = (signal = None, *, timeout = None))]
+    #[pyo3(signature = (signal = None, *, timeout = None), text_signature = "($self, signal='SIGTERM', *, timeout=5.0)")]
     fn kill<'py>(
         &self,
         py: Python<'py>,
@@ -129,7 +129,10 @@ impl Process {
 
     /// Waits until `port` answers HTTP with an accepted status (`mode="http"`) or
     /// accepts a connection (`mode="tcp"`).
-    #[pyo3(signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None))]
+    #[pyo3(
+        signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None),
+        text_signature = "($self, port, *, mode='http', path='/', status=None, timeout=None, interval=None, host=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn wait_for_port<'py>(
         &self,

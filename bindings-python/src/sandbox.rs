@@ -100,7 +100,10 @@ fn callbacks(
 #[pymethods]
 impl ProcessScope {
     /// Starts a background process; resolves to a `Process` once it is running.
-    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None))]
+    #[pyo3(
+        signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None),
+        text_signature = "($self, command, *, process_id=None, cwd=None, env=None, timeout=None, auto_cleanup=False, on_output=None, on_exit=None, on_start=None, on_error=None, session_id=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn start_process<'py>(
         &self,
@@ -171,7 +174,7 @@ impl ProcessScope {
     }
 
     /// Kills a process by id (see `Process.kill`); unknown ids raise `ProcessNotFoundError`.
-    #[pyo3(signature = (id, signal = None))]
+    #[pyo3(signature = (id, signal = None), text_signature = "($self, id, signal='SIGTERM')")]
     fn kill_process<'py>(
         &self,
         py: Python<'py>,
