@@ -56,7 +56,7 @@ impl PyObserver {
         let cbs = &self.0;
         // None once the interpreter is shutting down: nobody is left to call.
         let _ = Python::try_attach(|py| {
-            let Some(cb) = pick(&cbs) else { return };
+            let Some(cb) = pick(cbs) else { return };
             let sent = (|| -> PyResult<()> {
                 let args = args(py)?;
                 cbs.event_loop.bind(py).call_method1(
