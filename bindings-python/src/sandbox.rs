@@ -60,18 +60,36 @@ impl ProcessScope {
 
 impl Drop for ProcessScope {
     fn drop(&mut self) {
-        // Dropping the last handle on a sandbox kills its processes and waits for them:
-        // do that without holding the GIL.
-        if let Some(scope) = self.scope.take() {
-            if crate::forked() {
-                // The parent's processes are not ours to kill.
-                std::mem::forget(scope);
-                return;
-            }
-            let mut scope = Some(scope);
-            let _ = Python::try_attach(|py| py.detach(|| drop(scope.take())));
-            drop(scope);
+        // Dropping the last handle on a sandbox kills its processes and waits for them
+        // (SIGTERM, then SIGKILL after a grace period).
+        let Some(scope) = self.scope.take() else {
+            return;
+        };
+        if crate::forked() {
+            // The parent's processes are not ours to kill.
+            std::mem::forget(scope);
+            return;
         }
+        let finalizing = Python::try_attach(|py| {
+            py.import("sys")
+                .and_then(|sys| sys.call_method0("is_finalizing"))
+                .and_then(|f| f.is_truthy())
+                .unwrap_or(true)
+        })
+        .unwrap_or(true);
+        if !finalizing {
+            // Collected while the program runs: kill on a thread of its own, so that a
+            // garbage collection never stalls the event loop. (Should no thread be had,
+            // the closure, and the sandbox with it, is dropped right here.)
+            let _ = std::thread::Builder::new()
+                .name("procwright-drop".into())
+                .spawn(move || drop(scope));
+            return;
+        }
+        // At interpreter shutdown: finish the kill before the process exits, GIL released.
+        let mut scope = Some(scope);
+        let _ = Python::try_attach(|py| py.detach(|| drop(scope.take())));
+        drop(scope);
     }
 }
 

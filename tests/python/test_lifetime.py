@@ -55,6 +55,19 @@ async def test_garbage_collected_sandbox_kills_its_processes():
     await wait_gone(grandchild.pid)
 
 
+async def test_collecting_a_sandbox_does_not_block_the_caller():
+    sb = procwright.Sandbox()
+    p = await sb.start_process("trap '' TERM; echo trapped; sleep 30")
+    await p.wait_for_log("trapped", timeout=30)
+    pid = p.pid
+    del sb
+    gc.collect()
+    # SIGTERM is ignored, so only SIGKILL after the grace period ends it: had the
+    # collection waited for that, the process would be gone by now.
+    assert pid_alive(pid)
+    await wait_gone(pid)
+
+
 async def test_session_keeps_sandbox_alive():
     sb = procwright.Sandbox()
     session = await sb.create_session(id="keep")
