@@ -44,6 +44,7 @@ NAMES = {
     "poll": "seed 003 polling (every 500 ms)",
 }
 MISSING = {}  # variant -> why it cannot run
+EXIT_FAILURES = []  # measurements whose process exited non-zero
 
 
 def python_for_peers():
@@ -86,7 +87,6 @@ def probe_bindings():
     )
     if r.returncode != 0:
         MISSING["node"] = "n/a (binding not built)"
-        MISSING["poll"] = "n/a (binding not built)"
 
 
 def run_one(variant, task, args, timeout=600):
@@ -105,11 +105,17 @@ def run_one(variant, task, args, timeout=600):
     except subprocess.TimeoutExpired:
         print(f"  ! {variant} {task}: timed out after {timeout}s", file=sys.stderr)
         return None
+    try:
+        result = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        result = None
     if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        print(f"  ! {variant} {task} failed: {' | '.join(tail)}", file=sys.stderr)
-        return None
-    return json.loads(r.stdout.strip().splitlines()[-1])
+        tail = (r.stderr or "").strip().splitlines()[-3:]
+        what = "after printing its result" if result else "without a result"
+        print(f"  ! {variant} {task} exited with {r.returncode} {what}: {' | '.join(tail)}",
+              file=sys.stderr)
+        EXIT_FAILURES.append(f"{variant} {task}: exit status {r.returncode} {what}")
+    return result
 
 
 def rounds(task, variants, args_of, n_rounds):
@@ -248,47 +254,47 @@ def row_spawn(t, q):
 def row_logwait(t, q):
     per, n = (25, 2) if q else (50, 4)
     poll_per, poll_n = (10, 2) if q else (25, 4)
-    variants = ["rust", "py", "node", "poll"]
-
-    def args_of(v):
-        return [poll_per, 500] if v == "poll" else [per]
-
-    # The polling variant runs the core's own get_process_logs loop (Rust) unless the Node
-    # package is there, in which case it is the seed's TypeScript loop on the Node package.
-    if "node" not in MISSING:
-        MISSING.pop("poll", None)
-    res = {}
-    live = [v for v in variants if v not in MISSING or v == "poll"]
-    out = {v: [] for v in variants}
+    pw = ["rust", "py", "node"]
+    peers = ["floor", "cp", "asyncio", "poll"]
+    # Seed 003's loop runs on the Node package when it is built (the seed is TypeScript),
+    # else on the Rust core's get_process_logs.
+    poll_on = "node" if "node" not in MISSING else "rust"
+    live = [v for v in pw + peers if v not in MISSING]
+    out = {v: [] for v in pw + peers}
     for r in range(n):
         order = live[r % len(live):] + live[: r % len(live)]
         for v in order:
             if v == "poll":
-                x = (run_one("node", "logpoll", args_of(v)) if "node" not in MISSING
-                     else run_one("rust", "logpoll", args_of(v)))
+                x = run_one(poll_on, "logpoll", [poll_per, 500]) if r < poll_n else None
+            elif v == "floor":
+                x = run_one("rust", "logwait-floor", [per])
             else:
-                x = run_one(v, "logwait", args_of(v))
+                x = run_one(v, "logwait", [per])
             if x:
                 out[v].extend(x["lat_ns"])
         print(f"  logwait: round {r + 1}/{n} done", file=sys.stderr)
     m = "log-wait latency, child's clock → wait resolved (ms)"
-    poll_who = NAMES["poll"] + (" on procwright Node" if "node" not in MISSING else " on the Rust core")
-    polled = out["poll"]
-    pm = med(polled)
-    for v in ["rust", "py", "node"]:
+    names = {
+        "floor": "floor: blocking read() of the pipe, no runtime",
+        "cp": "Node child_process + data listener",
+        "asyncio": "Python asyncio readline()",
+        "poll": NAMES["poll"] + f" on procwright {'Node' if poll_on == 'node' else 'Rust core'}",
+    }
+    for v in peers:
+        lat = [x / 1e6 for x in out[v]]
+        t.add(3, m, f"{names[v]} (n={len(lat)})", fmt(med(lat), " ms"), f"p99 {fmt(pct(lat, 99), ' ms')}")
+    pm = med(out["poll"])
+    for v in pw:
         if v in MISSING:
             t.missing(3, m, v)
             continue
         lat = [x / 1e6 for x in out[v]]
         md, p99 = med(lat), pct(lat, 99)
         ok = None if md is None else (md < 1 and p99 < 5)
-        ratio = f"polling is {fmt(pm / 1e6 / md)}x slower" if (pm and md) else ""
+        ratio = f"polling {fmt(pm / 1e6 / md)}x slower" if (pm and md) else ""
         t.add(3, m, f"{NAMES[v]} (n={len(lat)})", fmt(md, " ms"), f"p99 {fmt(p99, ' ms')}",
               ratio, "median <1 ms, p99 <5 ms", verdict(ok))
-    pl = [x / 1e6 for x in polled]
-    t.add(3, m, f"{poll_who} (n={len(pl)})", fmt(med(pl), " ms"), f"p99 {fmt(pct(pl, 99), ' ms')}")
-    res["lat"] = out
-    return res
+    return {"lat": out}
 
 
 def row_portwait(t, q):
@@ -435,6 +441,9 @@ def main():
     header = (f"Ran `bash benches/run.sh{' --quick' if a.quick else ''}` on {when}: {machine()}. "
               f"Load average {load:.2f} at the start; took {took / 60:.1f} min.")
     table = t.render()
+    if EXIT_FAILURES:
+        table += ("\n\nProcesses that exited non-zero (a result printed before the exit is kept): "
+                  + "; ".join(EXIT_FAILURES) + ".")
     print()
     print(header)
     print()
@@ -443,7 +452,7 @@ def main():
     with open(os.path.join(HERE, "results", "latest.md"), "w") as f:
         f.write(header + "\n\n" + table + "\n")
     with open(os.path.join(HERE, "results", "latest.json"), "w") as f:
-        json.dump({"header": header, "raw": raw, "missing": MISSING}, f)
+        json.dump({"header": header, "raw": raw, "missing": MISSING, "exit_failures": EXIT_FAILURES}, f)
 
 
 if __name__ == "__main__":

@@ -121,6 +121,28 @@ const tasks = {
   },
 
   async logwait(n = num(0, 200)) {
+    if (variant === 'cp') {
+      // What a Node user writes without procwright: a data listener that looks for the line.
+      const lat = [];
+      for (let i = 0; i < n; i++) {
+        const delay = (0.02 * Math.random()).toFixed(4);
+        const c = spawn('python3', ['-S', LOG_CHILD, delay], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const done = exited(c);
+        const printed = await new Promise((resolve) => {
+          let buf = '';
+          c.stdout.setEncoding('utf8');
+          c.stdout.on('data', (d) => {
+            buf += d;
+            for (const line of buf.split('\n').slice(0, -1)) {
+              if (/^\d{6,}$/.test(line)) resolve(BigInt(line));
+            }
+          });
+        });
+        lat.push(Number(now() - printed));
+        await done;
+      }
+      return { lat_ns: lat };
+    }
     const { Sandbox } = loadProcwright();
     const sb = new Sandbox();
     const lat = [];

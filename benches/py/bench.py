@@ -81,6 +81,20 @@ async def spawn(variant, n=500):
 
 async def logwait(variant, n=200):
     lat = []
+    if variant == "asyncio":
+        # What an asyncio user writes without procwright: readline until the line matches.
+        for _ in range(n):
+            delay = f"{0.02 * random.random():.4f}"
+            proc = await asyncio.create_subprocess_exec(
+                "python3", "-S", LOG_CHILD, delay, stdout=PIPE, stderr=PIPE
+            )
+            while True:
+                line = (await proc.stdout.readline()).decode().strip()
+                if NUMBER_LINE.match(line):
+                    lat.append(time.monotonic_ns() - int(line))
+                    break
+            await proc.communicate()
+        return {"lat_ns": lat}
     async with sandbox() as sb:
         for _ in range(n):
             delay = f"{0.02 * random.random():.4f}"

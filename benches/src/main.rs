@@ -130,6 +130,28 @@ async fn logwait(n: usize) -> Res {
     Ok(format!("{{\"lat_ns\":{}}}", json_list(&lat)))
 }
 
+/// The floor under every log wait: a blocking read of the child's stdout pipe on this
+/// thread, no runtime and no library; what the OS alone costs on this machine now.
+fn logwait_floor(n: usize) -> Res {
+    use std::io::BufRead;
+    let mut rng = Rng::new();
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        let delay = format!("{:.4}", 0.02 * rng.unit());
+        let mut child = std::process::Command::new("python3")
+            .args(["-S", LOG_CHILD, &delay])
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+        let now = mono_ns();
+        let printed: i128 = line.trim().parse()?;
+        lat.push(now - printed);
+        child.wait()?;
+    }
+    Ok(format!("{{\"lat_ns\":{}}}", json_list(&lat)))
+}
+
 /// Seed 003's approach: re-read the whole log every `interval` until the line is there.
 async fn logpoll(n: usize, interval_ms: u64) -> Res {
     let sb = Sandbox::new(SandboxOptions::default())?;
@@ -235,10 +257,9 @@ async fn membound(bytes: u64) -> Res {
         )
         .await?;
     p.wait_for_exit(None).await?;
-    let logs = p.logs();
-    let kept = logs.stdout.len();
-    drop(logs);
+    // The peak before anything copies the kept 16 MiB out (as `logs()` would).
     let hwm = status_kib("VmHWM:");
+    let kept = p.logs().stdout.len();
     Ok(format!(
         "{{\"hwm_kib\":{hwm},\"rss_before_kib\":{rss_before},\"kept\":{kept},\"limit\":{}}}",
         procwright::DEFAULT_LOG_LIMIT
@@ -275,6 +296,7 @@ async fn main() {
         Some("throughput") => throughput(num(1, 1 << 30)).await,
         Some("spawn") => spawn(num(1, 500) as usize).await,
         Some("logwait") => logwait(num(1, 200) as usize).await,
+        Some("logwait-floor") => logwait_floor(num(1, 200) as usize),
         Some("logpoll") => logpoll(num(1, 200) as usize, num(2, 500)).await,
         Some("portwait") => {
             let mode = args.get(1).cloned().unwrap_or_else(|| "http".into());
@@ -283,7 +305,7 @@ async fn main() {
         Some("scale") => scale(num(1, 1000) as usize).await,
         Some("membound") => membound(num(1, 2_000_000_000)).await,
         Some("status") => status(num(1, 100_000) as usize, num(2, 10_000) as usize).await,
-        _ => Err("usage: procwright-bench throughput|spawn|logwait|logpoll|portwait|scale|membound|status [args]".into()),
+        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status [args]".into()),
     };
     match out {
         Ok(json) => println!("{json}"),
