@@ -1,13 +1,14 @@
 //! Python callbacks as a core `ProcessObserver`.
 //!
-//! The core calls observers on runtime threads. Each call takes the GIL just long enough
-//! to hand the callback to the event loop that started the process with
-//! `loop.call_soon_threadsafe`; the callback itself runs later, on that loop. Because the
-//! core calls `on_output` before a line is kept and `on_exit` before waiters wake, a
-//! callback is always queued on the loop ahead of the wait result it precedes. On the
-//! loop, `procwright._callbacks.run` calls it, schedules a coroutine as a task, and
-//! reports exceptions through the loop's exception handler; the process is never affected.
+//! The core calls observers on runtime threads. Each call is queued, without the GIL, on
+//! the queue of the loop that started the process (see `future.rs`) and runs on that
+//! loop's thread. Because the core calls `on_output` before a line is kept and `on_exit`
+//! before waiters wake, a callback always runs before the wait result it precedes
+//! reaches the awaiting task. On the loop, `procwright._callbacks.run` calls it,
+//! schedules a coroutine as a task, and reports exceptions through the loop's exception
+//! handler; the process is never affected.
 
+use crate::future::LoopQueue;
 use crate::process::Process;
 use procwright::{Error, ProcessObserver, StreamKind};
 use pyo3::prelude::*;
@@ -23,9 +24,8 @@ fn runner(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     .map(|f| f.bind(py))
 }
 
-/// The callbacks given to `start_process` or `exec`, and the loop they run on.
+/// The callbacks given to `start_process` or `exec`.
 pub struct Callbacks {
-    pub event_loop: Py<PyAny>,
     pub on_start: Option<Py<PyAny>>,
     pub on_output: Option<Py<PyAny>>,
     pub on_exit: Option<Py<PyAny>>,
@@ -41,43 +41,29 @@ impl Callbacks {
     }
 }
 
-/// Adapts [`Callbacks`] to the core's observer.
+/// Adapts [`Callbacks`] to the core's observer, for the loop behind `queue`.
 #[derive(Clone)]
-pub struct PyObserver(pub Arc<Callbacks>);
+pub struct PyObserver {
+    pub callbacks: Arc<Callbacks>,
+    pub queue: Arc<LoopQueue>,
+}
 
 impl PyObserver {
     fn schedule<F>(&self, pick: fn(&Callbacks) -> &Option<Py<PyAny>>, name: &'static str, args: F)
     where
-        F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
+        F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>> + Send + 'static,
     {
-        if pick(&self.0).is_none() {
+        if pick(&self.callbacks).is_none() {
             return;
         }
-        let cbs = &self.0;
-        // None once the interpreter is shutting down: nobody is left to call.
-        let _ = Python::try_attach(|py| {
-            let Some(cb) = pick(cbs) else { return };
-            let sent = (|| -> PyResult<()> {
-                let args = args(py)?;
-                cbs.event_loop.bind(py).call_method1(
-                    "call_soon_threadsafe",
-                    (runner(py)?, cb.bind(py), name, args),
-                )?;
-                Ok(())
-            })();
-            if let Err(e) = sent {
-                // A closed loop has nobody left to tell; anything else is a bug to show.
-                let closed = cbs
-                    .event_loop
-                    .bind(py)
-                    .call_method0("is_closed")
-                    .and_then(|c| c.is_truthy())
-                    .unwrap_or(true);
-                if !closed {
-                    e.write_unraisable(py, Some(cb.bind(py)));
-                }
+        let cbs = self.callbacks.clone();
+        self.queue.post(Box::new(move |py| {
+            let Some(cb) = pick(&cbs) else { return };
+            let called = args(py).and_then(|args| runner(py)?.call1((cb.bind(py), name, args)));
+            if let Err(e) = called {
+                e.write_unraisable(py, Some(cb.bind(py)));
             }
-        });
+        }));
     }
 }
 

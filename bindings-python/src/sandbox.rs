@@ -4,7 +4,7 @@ use crate::convert;
 use crate::error::{invalid, IntoPyResult};
 use crate::event::LogStream;
 use crate::exec::ExecResult;
-use crate::future::{spawn, spawn_now};
+use crate::future::{spawn, spawn_now, spawn_with};
 use crate::observer::{Callbacks, PyObserver};
 use crate::process::{Logs, Process, Q};
 use crate::session::NewSession;
@@ -93,26 +93,32 @@ impl Drop for ProcessScope {
     }
 }
 
-/// The running loop, and the callbacks to call on it.
+/// The callbacks given, checked; `None` when there are none.
 fn callbacks(
     py: Python<'_>,
     on_start: Option<&Bound<'_, PyAny>>,
     on_output: Option<&Bound<'_, PyAny>>,
     on_exit: Option<&Bound<'_, PyAny>>,
     on_error: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<PyObserver>> {
+) -> PyResult<Option<Callbacks>> {
+    let _ = py;
     let cbs = Callbacks {
-        event_loop: py.None(),
         on_start: convert::callback("on_start", on_start)?,
         on_output: convert::callback("on_output", on_output)?,
         on_exit: convert::callback("on_exit", on_exit)?,
         on_error: convert::callback("on_error", on_error)?,
     };
-    if cbs.is_empty() {
-        return Ok(None);
-    }
-    let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
-    Ok(Some(PyObserver(Arc::new(Callbacks { event_loop, ..cbs }))))
+    Ok((!cbs.is_empty()).then_some(cbs))
+}
+
+/// The observer for `cbs`, bound to the loop that is running now (the one awaiting).
+fn observe(py: Python<'_>, cbs: Option<Callbacks>) -> PyResult<Option<PyObserver>> {
+    let Some(cbs) = cbs else { return Ok(None) };
+    let (_, queue) = crate::future::running_queue(py)?;
+    Ok(Some(PyObserver {
+        callbacks: Arc::new(cbs),
+        queue,
+    }))
 }
 
 #[pymethods]
@@ -140,14 +146,14 @@ impl ProcessScope {
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
         let session_id = convert::opt_string("session_id", session_id)?;
-        let observer = callbacks(py, on_start, on_output, on_exit, on_error)?;
-        let options = ProcessOptions {
+        let pending = callbacks(py, on_start, on_output, on_exit, on_error)?;
+        let mut options = ProcessOptions {
             process_id: convert::opt_string("process_id", process_id)?,
             cwd: convert::path("cwd", cwd)?,
             env: convert::env(env)?,
             timeout: convert::seconds("timeout", timeout)?,
             auto_cleanup: convert::boolean("auto_cleanup", auto_cleanup)?,
-            observer: observer.map(|o| Arc::new(o) as Arc<dyn ProcessObserver>),
+            observer: None,
             session_id: session_id.clone(),
         };
         let scope = self.scope().clone();
@@ -159,12 +165,16 @@ impl ProcessScope {
                 )));
             }
         }
-        spawn(py, async move {
-            let p = match &scope {
-                Scope::Sandbox(s) => s.start_process(command, options).await,
-                Scope::Session(s) => s.start_process(command, options).await,
-            };
-            p.map(Process::from).py()
+        spawn_with(py, move |py| {
+            options.observer =
+                observe(py, pending)?.map(|o| Arc::new(o) as Arc<dyn ProcessObserver>);
+            Ok(async move {
+                let p = match &scope {
+                    Scope::Sandbox(s) => s.start_process(command, options).await,
+                    Scope::Session(s) => s.start_process(command, options).await,
+                };
+                p.map(Process::from).py()
+            })
         })
     }
 
@@ -268,23 +278,26 @@ impl ProcessScope {
         on_output: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
-        let on_output: Option<OutputCallback> = callbacks(py, None, on_output, None, None)?
-            .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputCallback);
-        let options = ExecOptions {
+        let pending = callbacks(py, None, on_output, None, None)?;
+        let mut options = ExecOptions {
             cwd: convert::path("cwd", cwd)?,
             env: convert::env(env)?,
             timeout: convert::seconds("timeout", timeout)?,
-            on_output,
+            on_output: None,
             session_id: None,
         };
         let scope = self.scope().clone();
-        spawn(py, async move {
-            match &scope {
-                Scope::Sandbox(s) => s.exec(command, options).await,
-                Scope::Session(s) => s.exec(command, options).await,
-            }
-            .map(ExecResult::from)
-            .py()
+        spawn_with(py, move |py| {
+            options.on_output = observe(py, pending)?
+                .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputCallback);
+            Ok(async move {
+                match &scope {
+                    Scope::Sandbox(s) => s.exec(command, options).await,
+                    Scope::Session(s) => s.exec(command, options).await,
+                }
+                .map(ExecResult::from)
+                .py()
+            })
         })
     }
 }
