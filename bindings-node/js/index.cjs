@@ -126,6 +126,14 @@ function checkCommand(command) {
   )
 }
 
+function envOption(env) {
+  if (env === undefined || env === null) return undefined
+  if (typeof env !== 'object' || Array.isArray(env)) {
+    throw invalid(`env must be an object of strings, got ${describe(env)}`)
+  }
+  return env
+}
+
 function callbackOption(options, name) {
   const fn = options[name]
   if (fn === undefined || fn === null) return undefined
@@ -426,7 +434,7 @@ function processOptions(options) {
   return {
     processId: options.processId,
     cwd: options.cwd,
-    env: options.env,
+    env: envOption(options.env),
     timeout: options.timeout,
     autoCleanup: options.autoCleanup,
   }
@@ -485,7 +493,7 @@ class ProcessManager {
     checkCommand(command)
     const o = optionsObject('exec options', options)
     const onOutput = callbackOption(o, 'onOutput')
-    const execOptions = { cwd: o.cwd, env: o.env, timeout: o.timeout }
+    const execOptions = { cwd: o.cwd, env: envOption(o.env), timeout: o.timeout }
     if (onOutput === undefined) return call(() => this.#native.exec(command, execOptions, null))
     return new Promise((resolve, reject) => {
       const dispatch = (event) => {
@@ -522,7 +530,7 @@ class Sandbox extends ProcessManager {
     try {
       n = new NativeSandbox({
         cwd: o.cwd,
-        env: o.env,
+        env: envOption(o.env),
         shell: o.shell,
         logLimit: o.logLimit,
         logDir: o.logDir,
@@ -534,7 +542,7 @@ class Sandbox extends ProcessManager {
   }
   async createSession(options) {
     const o = optionsObject('createSession options', options)
-    const s = await call(() => this[INTERNAL].createSession({ id: o.id, cwd: o.cwd, env: o.env }))
+    const s = await call(() => this[INTERNAL].createSession({ id: o.id, cwd: o.cwd, env: envOption(o.env) }))
     return new Session(INTERNAL, s)
   }
   async getSession(id) {

@@ -1,0 +1,154 @@
+// Lifetime, seen from child `node` scripts: a running process does not keep the event
+// loop alive (a pending wait or stream does), and whatever a script started is killed
+// when Node exits, so a script that forgets cleanup neither hangs nor leaves a server.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ENTRY_MJS, scratch, pidGone, until } from './helpers.mjs'
+
+const HANG_GUARD = { timeout: 90_000 }
+
+/** Runs a script with `node`; resolves with its exit code and output, or fails if it hangs. */
+function runNode(source, { hangAfter = 30_000, ext = 'mjs' } = {}) {
+  const dir = scratch()
+  const file = join(dir, `script.${ext}`)
+  writeFileSync(file, source.replaceAll('PROCWRIGHT', JSON.stringify(ENTRY_MJS)))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`node script hung (killed after ${hangAfter} ms)\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, hangAfter)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+}
+
+function pids(stdout) {
+  return [...stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]))
+}
+
+test('a script that forgets cleanup exits, and its sleep 300 is gone', HANG_GUARD, async () => {
+  const r = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    const sandbox = new Sandbox()
+    const p = await sandbox.startProcess('sleep 300')
+    console.log('pid=' + p.pid)
+    // no kill, no destroy: the script just ends
+  `)
+  assert.equal(r.code, 0, r.stderr)
+  const [pid] = pids(r.stdout)
+  assert.ok(pid > 0)
+  assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }), `sleep ${pid} outlived node`)
+})
+
+test('a server started through getSandbox, with callbacks and a grandchild, is gone after exit', HANG_GUARD, async () => {
+  const r = await runNode(`
+    import { getSandbox } from PROCWRIGHT
+    const sandbox = getSandbox('lifetime')
+    const p = await sandbox.startProcess('python3 -m http.server 0 & echo child=$!; sleep 300', {
+      onOutput: () => {}, onExit: () => {},
+    })
+    const { match } = await p.waitForLog(/child=(\\d+)/)
+    console.log('pid=' + p.pid + ' pid=' + match[1])
+  `)
+  assert.equal(r.code, 0, r.stderr)
+  const all = pids(r.stdout)
+  assert.equal(all.length, 2)
+  for (const pid of all) assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }), `${pid} outlived node`)
+})
+
+test('process.exit() and an uncaught exception clean up too', HANG_GUARD, async () => {
+  const exit = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    const p = await new Sandbox().startProcess('sleep 300')
+    console.log('pid=' + p.pid)
+    process.exit(3)
+  `)
+  assert.equal(exit.code, 3)
+  const crash = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    const p = await new Sandbox().startProcess('sleep 300')
+    console.log('pid=' + p.pid)
+    setTimeout(() => { throw new Error('boom') }, 10)
+  `)
+  assert.equal(crash.code, 1)
+  assert.match(crash.stderr, /boom/)
+  for (const pid of [...pids(exit.stdout), ...pids(crash.stdout)]) {
+    assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }), `${pid} outlived node`)
+  }
+})
+
+test('a process that ignores SIGTERM is SIGKILLed after the grace period', HANG_GUARD, async () => {
+  const r = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    const p = await new Sandbox().startProcess('trap "" TERM; echo armed; while true; do sleep 0.05; done')
+    await p.waitForLog('armed')
+    console.log('pid=' + p.pid)
+  `)
+  assert.equal(r.code, 0, r.stderr)
+  const [pid] = pids(r.stdout)
+  assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }))
+})
+
+test('a pending wait keeps the loop alive; a running process alone does not', HANG_GUARD, async () => {
+  const waits = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    const sandbox = new Sandbox()
+    const p = await sandbox.startProcess('sleep 0.5; echo finally')
+    const r = await p.waitForLog('finally')
+    const e = await p.waitForExit()
+    console.log('waited', r.line, e.exitCode)
+  `)
+  assert.equal(waits.code, 0, waits.stderr)
+  assert.match(waits.stdout, /waited finally 0/)
+
+  const streams = await runNode(`
+    import { Sandbox, parseSSEStream } from PROCWRIGHT
+    const sandbox = new Sandbox()
+    const p = await sandbox.startProcess('sleep 0.3; echo streamed')
+    const types = []
+    for await (const e of parseSSEStream(await sandbox.streamProcessLogs(p.id))) types.push(e.type)
+    for await (const e of p.logs()) types.push(e.type)
+    console.log(types.join(','))
+  `)
+  assert.equal(streams.code, 0, streams.stderr)
+  assert.match(streams.stdout, /stdout,exit,stdout,exit/)
+
+  // A process, its callbacks and an unread iterator hold no ref: the script ends at once
+  // (long before the sleep would), and the exit hook kills the process.
+  const started = Date.now()
+  const idle = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    const sandbox = new Sandbox()
+    const p = await sandbox.startProcess('sleep 300', { onOutput: () => {}, onExit: () => {} })
+    const it = p.logs()
+    console.log('pid=' + p.pid)
+  `)
+  assert.equal(idle.code, 0, idle.stderr)
+  assert.ok(Date.now() - started < 60_000)
+  const [pid] = pids(idle.stdout)
+  assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }))
+})
+
+test('CommonJS scripts get the same cleanup', HANG_GUARD, async () => {
+  const r = await runNode(
+    `
+    const { Sandbox } = require(PROCWRIGHT.replace(/index\\.mjs$/, 'index.cjs'))
+    new Sandbox().startProcess(['sleep', '300']).then((p) => console.log('pid=' + p.pid))
+  `,
+    { ext: 'cjs' },
+  )
+  assert.equal(r.code, 0, r.stderr)
+  const [pid] = pids(r.stdout)
+  assert.ok(pid > 0)
+  assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }))
+})
