@@ -9,5 +9,15 @@ cd "$(dirname "$0")/.."
 echo "== Node: npm install (builds bindings-node with cargo via @napi-rs/cli)"
 npm install --no-audit --no-fund
 
+# napi writes the loader and the generated types on every build; they are committed,
+# so a change to the Rust API that was not rebuilt and committed shows up here.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+    && ! git diff --quiet -- bindings-node/native/binding.js bindings-node/native/binding.d.ts; then
+    echo "bindings-node/native/binding.{js,d.ts} differ from what napi generates:" >&2
+    git diff --stat -- bindings-node/native >&2
+    echo "commit the regenerated files" >&2
+    exit 1
+fi
+
 echo "== Node: npm test (node --test tests/node)"
 npm test

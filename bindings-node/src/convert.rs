@@ -50,3 +50,48 @@ pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
         Err(e) => -(e.duration().as_secs_f64() * 1000.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use procwright::ErrorCode;
+
+    #[test]
+    fn numbers_from_javascript() {
+        assert_eq!(integer("port", 8080.0).unwrap(), 8080);
+        for bad in [1.5, f64::NAN, f64::INFINITY, 1e300] {
+            assert_eq!(
+                integer("port", bad).unwrap_err().code,
+                ErrorCode::InvalidArgument
+            );
+        }
+        assert_eq!(
+            millis("timeout", Some(1500.0)).unwrap(),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(millis("timeout", None).unwrap(), None);
+        assert!(millis("timeout", Some(-1.0)).is_err());
+    }
+
+    #[test]
+    fn signals_by_name_or_number() {
+        assert_eq!(signal(None).unwrap(), Signal::TERM);
+        assert_eq!(
+            signal(Some(Either::A("kill".into()))).unwrap(),
+            Signal::KILL
+        );
+        assert_eq!(signal(Some(Either::B(2.0))).unwrap(), Signal::INT);
+        assert!(signal(Some(Either::B(9.5))).is_err());
+        assert!(signal(Some(Either::A("SIGNOPE".into()))).is_err());
+    }
+
+    #[test]
+    fn commands_and_times() {
+        assert_eq!(command(Either::A("ls".into())), Command::Shell("ls".into()));
+        assert_eq!(
+            command(Either::B(vec!["ls".into(), "-l".into()])),
+            Command::Argv(vec!["ls".into(), "-l".into()])
+        );
+        assert_eq!(epoch_ms(UNIX_EPOCH + Duration::from_millis(1500)), 1500.0);
+    }
+}

@@ -97,3 +97,32 @@ impl From<procwright::LogMatch> for NativeLogMatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_index_counts_utf16_units_like_javascript() {
+        let pattern = PatternArg::RegExp {
+            source: r"port (?<n>\d+)".into(),
+            flags: "gi".into(),
+        }
+        .compile()
+        .unwrap();
+        let line = "αβγ😀 PORT 42";
+        let m = pattern.find(line).unwrap().unwrap();
+        let js: NativeLogMatch = procwright::LogMatch {
+            line: line.into(),
+            stream: procwright::StreamKind::Stdout,
+            groups: Some(m.groups),
+            named: m.named,
+            index: m.index,
+        }
+        .into();
+        assert_eq!(js.index, 6); // 3 BMP letters, one surrogate pair, a space
+        assert_eq!(js.matched.unwrap()[1].as_deref(), Some("42"));
+        assert_eq!(js.groups.unwrap()["n"].as_deref(), Some("42"));
+        assert!(PatternArg::Text(String::new()).compile().is_err());
+    }
+}
