@@ -42,14 +42,15 @@ impl LoopQueue {
     /// Queues `job` to run on the loop's thread; never blocks and never takes the GIL.
     pub fn post(&self, job: Job) {
         self.jobs.lock().unwrap().push_back(job);
-        if !self.woken.swap(true, Ordering::AcqRel) {
+        if !self.woken.swap(true, Ordering::SeqCst) {
             // A full socket buffer means the loop has a wake-up pending already.
             let _ = (&self.tx).write(&[1]);
         }
     }
 
     fn drain(&self, py: Python<'_>) {
-        self.woken.store(false, Ordering::Release);
+        // Consume the wake-ups, then re-arm, then take the jobs: a job posted after the
+        // re-arm writes a new byte, and one posted before it is taken below.
         let mut buf = [0u8; 256];
         loop {
             match (&self.rx).read(&mut buf) {
@@ -59,6 +60,7 @@ impl LoopQueue {
                 Err(_) => break,
             }
         }
+        self.woken.store(false, Ordering::SeqCst);
         loop {
             let job = self.jobs.lock().unwrap().pop_front();
             match job {

@@ -165,3 +165,18 @@ async def test_callbacks_run_before_the_results_they_precede(sb):
     q = await sb.start_process("sleep 30", on_exit=lambda c: events.append(("killed", c)))
     await q.kill()
     assert events[-1] == ("killed", 143)
+
+
+def test_coroutine_made_outside_a_loop_binds_callbacks_to_the_loop_that_awaits_it():
+    sandbox = procwright.Sandbox()
+    seen = []
+    coro = sandbox.start_process("echo hi", on_output=lambda s, d: seen.append((threading.get_ident(), d)))
+
+    async def run():
+        p = await coro
+        await p.wait_for_exit(30)
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())
+    assert seen == [(loop_thread, "hi\n")]
+    asyncio.run(sandbox.destroy())
