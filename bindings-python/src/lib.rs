@@ -18,6 +18,7 @@ mod sandbox;
 mod session;
 
 use pyo3::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// The process that loaded the module: the runtime's threads and the records of running
@@ -31,6 +32,17 @@ pub(crate) fn forked() -> bool {
     LOADED_IN
         .get()
         .is_some_and(|pid| *pid != std::process::id())
+}
+
+/// Set by the `atexit` hook: from then on a collected sandbox is killed inline, so that
+/// the kill completes before the process exits.
+pub(crate) static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// The `atexit` hook: marks the interpreter as exiting, then kills everything.
+#[pyfunction]
+fn _at_exit(py: Python<'_>) -> PyResult<()> {
+    EXITING.store(true, Ordering::SeqCst);
+    shutdown_all(py, None)
 }
 
 /// Kills every process of every live sandbox (SIGTERM, then SIGKILL after `grace`
@@ -61,6 +73,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<exec::ExecResult>()?;
     m.add_function(wrap_pyfunction!(sandbox::get_sandbox, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown_all, m)?)?;
+    m.add_function(wrap_pyfunction!(_at_exit, m)?)?;
     m.add("DEFAULT_LOG_LIMIT", procwright::DEFAULT_LOG_LIMIT)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -70,13 +70,8 @@ impl Drop for ProcessScope {
             std::mem::forget(scope);
             return;
         }
-        let finalizing = Python::try_attach(|py| {
-            py.import("sys")
-                .and_then(|sys| sys.call_method0("is_finalizing"))
-                .and_then(|f| f.is_truthy())
-                .unwrap_or(true)
-        })
-        .unwrap_or(true);
+        // No Python here: a dealloc can run while an exception is being raised.
+        let finalizing = crate::EXITING.load(std::sync::atomic::Ordering::SeqCst);
         if !finalizing {
             // Collected while the program runs: kill on a thread of its own, so that a
             // garbage collection never stalls the event loop. (Should no thread be had,

@@ -87,4 +87,6 @@ for _cls in (
 del _cls
 
 # Children must not outlive the interpreter: SIGTERM, then SIGKILL after 2 s.
-_atexit.register(shutdown_all, 2.0)
+from ._native import _at_exit  # noqa: E402
+
+_atexit.register(_at_exit)

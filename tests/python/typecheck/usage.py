@@ -1,14 +1,15 @@
 """Type-checked with mypy --strict by test_api_shape.py: every call here must type-check."""
 import asyncio, re
+from typing import Optional
 import procwright
 
 async def main() -> None:
     async with procwright.Sandbox() as sb:
         p = await sb.start_process("echo hi", on_output=lambda s, d: print(s, d))
         m = await p.wait_for_log(re.compile(r"h(i)"), timeout=1.5)
-        g: str | None = m.match[1] if m.match else None
+        g: Optional[str] = m.match[1] if m.match else None
         e = await p.wait_for_exit()
-        code: int | None = e.exit_code
+        code: Optional[int] = e.exit_code
         async for ev in p.stream_logs():
             print(ev.type, ev.timestamp.isoformat())
         r = await sb.exec(["echo", "x"], env={"A": None})
