@@ -75,6 +75,17 @@ fn sandbox_options(o: Option<NativeSandboxOptions>) -> procwright::Result<Sandbo
     })
 }
 
+/// A running process keeps its sandbox alive, so that JavaScript's garbage collector
+/// never kills a server whose handles were dropped (the sandbox's drop would). It
+/// holds no ref on the event loop; Node's exit still kills everything.
+fn keep_sandbox_while_running(process: &procwright::Process, sandbox: &Sandbox) {
+    let (process, sandbox) = (process.clone(), sandbox.clone());
+    tokio::spawn(async move {
+        let _ = process.wait_for_exit(None).await;
+        drop(sandbox);
+    });
+}
+
 #[napi]
 impl NativeSandbox {
     /// A new sandbox; bad options throw.
@@ -146,16 +157,18 @@ impl NativeSandbox {
                     session_id: None,
                 };
                 let cmd = command(cmd);
-                match session {
-                    Some(s) => s.start_process(cmd, options).await,
+                let process = match session {
+                    Some(s) => s.start_process(cmd, options).await?,
                     None => {
                         let options = ProcessOptions {
                             session_id,
                             ..options
                         };
-                        sandbox.start_process(cmd, options).await
+                        sandbox.start_process(cmd, options).await?
                     }
-                }
+                };
+                keep_sandbox_while_running(&process, &sandbox);
+                Ok(process)
             },
             move |_, p| Ok(NativeProcess::new(p, keep)),
         )

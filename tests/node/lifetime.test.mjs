@@ -11,12 +11,12 @@ import { ENTRY_MJS, scratch, pidGone, until } from './helpers.mjs'
 const HANG_GUARD = { timeout: 90_000 }
 
 /** Runs a script with `node`; resolves with its exit code and output, or fails if it hangs. */
-function runNode(source, { hangAfter = 30_000, ext = 'mjs' } = {}) {
+function runNode(source, { hangAfter = 30_000, ext = 'mjs', args = [] } = {}) {
   const dir = scratch()
   const file = join(dir, `script.${ext}`)
   writeFileSync(file, source.replaceAll('PROCWRIGHT', JSON.stringify(ENTRY_MJS)))
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...args, file], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -151,4 +151,23 @@ test('CommonJS scripts get the same cleanup', HANG_GUARD, async () => {
   const [pid] = pids(r.stdout)
   assert.ok(pid > 0)
   assert.ok(await until(() => pidGone(pid), { timeout: 10_000 }))
+})
+
+test('garbage collection never kills a running process whose handles were dropped', HANG_GUARD, async () => {
+  const r = await runNode(`
+    import { Sandbox } from PROCWRIGHT
+    async function startAndForget() {
+      const p = await new Sandbox().startProcess('sleep 300')
+      return p.pid
+    }
+    const pid = await startAndForget()
+    for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)) }
+    let alive = true
+    try { process.kill(pid, 0) } catch { alive = false }
+    console.log('pid=' + pid + ' alive=' + alive)
+  `, { args: ['--expose-gc'] })
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /alive=true/)
+  const [pid] = pids(r.stdout)
+  assert.ok(await until(() => pidGone(pid), { timeout: 10_000 })) // and Node's exit still kills it
 })
