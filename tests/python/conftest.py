@@ -33,10 +33,17 @@ async def sb() -> AsyncIterator[procwright.Sandbox]:
 
 @pytest.fixture
 def free_port() -> Callable[[], int]:
+    given: set[int] = set()
+
     def pick() -> int:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+        # Distinct within a test: the kernel may hand a just-closed port out again.
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if port not in given:
+                given.add(port)
+                return port
 
     return pick
 
