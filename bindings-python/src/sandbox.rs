@@ -90,13 +90,11 @@ impl Drop for ProcessScope {
 
 /// The callbacks given, checked; `None` when there are none.
 fn callbacks(
-    py: Python<'_>,
     on_start: Option<&Bound<'_, PyAny>>,
     on_output: Option<&Bound<'_, PyAny>>,
     on_exit: Option<&Bound<'_, PyAny>>,
     on_error: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<Callbacks>> {
-    let _ = py;
     let cbs = Callbacks {
         on_start: convert::callback("on_start", on_start)?,
         on_output: convert::callback("on_output", on_output)?,
@@ -141,7 +139,7 @@ impl ProcessScope {
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
         let session_id = convert::opt_string("session_id", session_id)?;
-        let pending = callbacks(py, on_start, on_output, on_exit, on_error)?;
+        let pending = callbacks(on_start, on_output, on_exit, on_error)?;
         let mut options = ProcessOptions {
             process_id: convert::opt_string("process_id", process_id)?,
             cwd: convert::path("cwd", cwd)?,
@@ -273,7 +271,7 @@ impl ProcessScope {
         on_output: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
-        let pending = callbacks(py, None, on_output, None, None)?;
+        let pending = callbacks(None, on_output, None, None)?;
         let mut options = ExecOptions {
             cwd: convert::path("cwd", cwd)?,
             env: convert::env(env)?,
