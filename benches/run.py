@@ -377,7 +377,8 @@ def row_membound(t, q):
         xs = [x for x in res[v] if x]
         hwm = med([x["hwm_kib"] / 1024 for x in xs])
         base = med([x["rss_before_kib"] / 1024 for x in xs])
-        t.add(6, m, NAMES[v], fmt(hwm, " MiB"), f"host before start {fmt(base, ' MiB')}",
+        t.add(6, m, NAMES[v], fmt(hwm, " MiB"),
+              f"host before start {fmt(base, ' MiB')}, added {fmt(hwm - base if hwm else None, ' MiB')}",
               f"{fmt(hwm / cap if hwm else None)}x the bound",
               f"<{cap:.0f} MiB (2x limit + 32 MiB)", verdict(None if hwm is None else hwm < cap))
     return res

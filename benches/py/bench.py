@@ -5,6 +5,7 @@ compare time.monotonic_ns() (CLOCK_MONOTONIC) with the CLOCK_MONOTONIC time the 
 """
 
 import asyncio
+import faulthandler
 import json
 import os
 import random
@@ -225,6 +226,8 @@ TASKS = {
 
 
 def main():
+    # A measurement that hangs shows where, and ends, instead of stalling the whole run.
+    faulthandler.dump_traceback_later(float(os.environ.get("BENCH_HANG_SECS", "240")), exit=True)
     if len(sys.argv) < 3 or sys.argv[2] not in TASKS:
         print(f"usage: bench.py pw|asyncio {'|'.join(TASKS)} [args]", file=sys.stderr)
         sys.exit(2)
