@@ -191,3 +191,34 @@ async def test_forked_child_neither_hangs_nor_kills_the_parents_processes():
     assert "child: True" in lines
     assert "parent: 0 running True" in lines
     assert "after destroy: killed" in lines
+
+
+async def test_blocking_shutdown_releases_the_gil():
+    import threading
+    import time
+
+    s = procwright.Sandbox()
+    p = await s.start_process("trap '' TERM; echo trapped; sleep 30")
+    await p.wait_for_log("trapped", timeout=30)
+    seen: list = []
+    stop = threading.Event()
+
+    def beat():
+        while not stop.is_set():
+            seen.append(time.monotonic())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=beat)
+    t.start()
+    try:
+        start = time.monotonic()
+        # Waits the whole grace period (SIGTERM is ignored) before SIGKILL.
+        procwright.shutdown_all(0.5)
+        end = time.monotonic()
+    finally:
+        stop.set()
+        t.join()
+    # Had the GIL been held, the other thread could not have run in the middle.
+    middle = [x for x in seen if start + 0.1 < x < end - 0.1]
+    assert middle, "another Python thread could not run while shutdown_all waited"
+    await wait_gone(p.pid)
