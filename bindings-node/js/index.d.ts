@@ -87,6 +87,10 @@ export interface WaitForExitResult {
 export interface ProcessLogs {
   stdout: string
   stderr: string
+  /** Bytes of stdout dropped (oldest first) to stay within `logLimit`. */
+  stdoutDropped: number
+  /** Bytes of stderr dropped (oldest first) to stay within `logLimit`. */
+  stderrDropped: number
 }
 
 export interface LogEvent {

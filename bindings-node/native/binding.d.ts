@@ -123,10 +123,12 @@ export interface NativeLogMatch {
   index: number
 }
 
-/** Output kept so far. */
+/** Output kept so far, and how many bytes of each stream the log limit dropped. */
 export interface NativeLogs {
   stdout: string
   stderr: string
+  stdoutDropped: number
+  stderrDropped: number
 }
 
 /** Options of `waitForPort`; times in milliseconds. */

@@ -157,3 +157,19 @@ test('sessions stream their own processes only', HANG_GUARD, async () => {
   assert.ok(await until(async () => (await outside.getStatus()) === 'completed'))
   await sandbox.deleteSession('streamer')
 })
+
+test('getLogs(): bounded by logLimit, counting what was dropped per stream', HANG_GUARD, async () => {
+  const small = new Sandbox({ logLimit: 64 * 1024 })
+  try {
+    const p = await small.startProcess('head -c 1000000 /dev/zero | tr "\\0" x; echo err >&2')
+    await p.waitForExit(30_000)
+    const logs = await p.getLogs()
+    assert.ok(logs.stdout.length <= 64 * 1024, `kept ${logs.stdout.length}`)
+    assert.equal(logs.stdout.length + logs.stdoutDropped, 1_000_000)
+    assert.equal(logs.stderr, 'err\n')
+    assert.equal(logs.stderrDropped, 0)
+    assert.deepEqual(await small.getProcessLogs(p.id), logs)
+  } finally {
+    await small.destroy()
+  }
+})
