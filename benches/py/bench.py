@@ -227,7 +227,7 @@ TASKS = {
 
 def main():
     # A measurement that hangs shows where, and ends, instead of stalling the whole run.
-    faulthandler.dump_traceback_later(float(os.environ.get("BENCH_HANG_SECS", "240")), exit=True)
+    faulthandler.dump_traceback_later(float(os.environ.get("BENCH_HANG_SECS", "120")), exit=True)
     if len(sys.argv) < 3 or sys.argv[2] not in TASKS:
         print(f"usage: bench.py pw|asyncio {'|'.join(TASKS)} [args]", file=sys.stderr)
         sys.exit(2)
