@@ -758,8 +758,8 @@ describe('004: the API reference (exec, processes, sessions, lifecycle, errors)'
     writeFileSync(join(dir, 'script.py'), 'print("hello from script")\n')
     writeFileSync(join(dir, 'project', 'test.py'), 'import os, sys\nprint("key", os.environ["API_KEY"], flush=True)\nprint("err", file=sys.stderr)\n')
     const sandbox = new Sandbox({ cwd: dir })
-    const seen = []
-    const console = { log: (d) => seen.push(d) }
+    const seen = { stdout: [], stderr: [] }
+    const console = { log: (stream, d) => seen[stream].push(d) }
 
     // Basic
     const result = await sandbox.exec('python3 script.py')
@@ -775,10 +775,12 @@ describe('004: the API reference (exec, processes, sessions, lifecycle, errors)'
       cwd: join(dir, 'project'),
       env: { API_KEY: 'secret' },
       stream: true,
-      onOutput: (stream, data) => console.log(data),
+      onOutput: (stream, data) => console.log(stream, data),
     })
-    // Every chunk arrives before exec resolves.
-    assert.deepEqual(seen.join('').split('\n').sort(), ['', 'err', 'key secret'])
+    // Every chunk arrives before exec resolves. The two pipes are read concurrently, so
+    // chunks of stdout and stderr may interleave mid-line: compare each stream whole.
+    assert.equal(seen.stdout.join(''), 'key secret\n')
+    assert.equal(seen.stderr.join(''), 'err\n')
     await sandbox.destroy()
   })
 
