@@ -7,7 +7,7 @@ use crate::pattern::{NativeLogMatch, PatternArg};
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
-use procwright::{PortMode, PortWaitOptions, StatusRange, DEFAULT_KILL_TIMEOUT};
+use procwright::{Ownership, PortMode, PortWaitOptions, StatusRange, DEFAULT_KILL_TIMEOUT};
 use std::time::Duration;
 
 /// A handle on a started process. It keeps its sandbox alive, so that a process
@@ -83,6 +83,10 @@ pub struct NativePortOptions {
     pub timeout: Option<f64>,
     pub interval: Option<f64>,
     pub host: Option<String>,
+    /// `true`: only the process tree's listener; `false`: any; `"auto"` (default): any
+    /// but a stale server's.
+    #[napi(ts_type = "boolean | 'auto'")]
+    pub owned: Option<Either<bool, String>>,
 }
 
 impl NativePortOptions {
@@ -105,6 +109,11 @@ impl NativePortOptions {
             timeout: millis("timeout", self.timeout)?,
             interval: millis("interval", self.interval)?,
             host: self.host,
+            owned: match self.owned {
+                None => Ownership::Auto,
+                Some(Either::A(flag)) => Ownership::from_flag(Some(flag)),
+                Some(Either::B(s)) => s.parse()?,
+            },
         })
     }
 }

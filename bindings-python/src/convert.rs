@@ -3,7 +3,7 @@
 //! `TypeError`); wrong values are the core's own errors.
 
 use crate::error::{wrong_type, IntoPyResult};
-use procwright::{Command, EnvChanges, Signal};
+use procwright::{Command, EnvChanges, Ownership, Signal};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use std::path::PathBuf;
@@ -153,6 +153,23 @@ pub fn signal(obj: &Bound<'_, PyAny>) -> PyResult<Signal> {
     }
     Err(wrong_type(format!(
         "signal must be a name such as \"SIGTERM\" or a number, got {}",
+        type_name(obj)
+    )))
+}
+
+/// `owned` of `wait_for_port`: `True`, `False`, or `None` / `"auto"` for the default.
+pub fn ownership(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Ownership> {
+    let Some(obj) = present(obj) else {
+        return Ok(Ownership::Auto);
+    };
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Ownership::from_flag(Some(b.is_true())));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return s.to_str()?.parse::<Ownership>().py();
+    }
+    Err(wrong_type(format!(
+        "owned must be True, False, None or \"auto\", got {}",
         type_name(obj)
     )))
 }

@@ -128,10 +128,11 @@ impl Process {
     }
 
     /// Waits until `port` answers HTTP with an accepted status (`mode="http"`) or
-    /// accepts a connection (`mode="tcp"`).
+    /// accepts a connection (`mode="tcp"`). `owned`: whose listener counts (`True`: the
+    /// process tree's only; `False`: any; `None`/`"auto"`: any but a stale server's).
     #[pyo3(
-        signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None),
-        text_signature = "($self, port, *, mode='http', path='/', status=None, timeout=None, interval=None, host=None)"
+        signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None, owned = None),
+        text_signature = "($self, port, *, mode='http', path='/', status=None, timeout=None, interval=None, host=None, owned=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn wait_for_port<'py>(
@@ -144,6 +145,7 @@ impl Process {
         timeout: Option<&Bound<'py, PyAny>>,
         interval: Option<&Bound<'py, PyAny>>,
         host: Option<&Bound<'py, PyAny>>,
+        owned: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let port = procwright::validate_port(convert::integer("port", port)?).py()? as i64;
         let mode = match convert::opt_string("mode", mode)? {
@@ -157,6 +159,7 @@ impl Process {
             timeout: convert::seconds("timeout", timeout)?,
             interval: convert::seconds("interval", interval)?,
             host: convert::opt_string("host", host)?,
+            owned: convert::ownership(owned)?,
         };
         let p = self.inner.clone();
         spawn(

@@ -1,10 +1,13 @@
 //! `wait_for_port`: probe a TCP port, or an HTTP endpoint, until it is ready.
 
 use crate::error::{check_no_nul, Error, Result};
+use crate::ownership::{Judge, Ownership};
 use crate::process::Process;
 use crate::wait::{exited_before_ready, timeout_error};
 use http_body_util::Empty;
 use hyper::body::Bytes;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
 
@@ -87,6 +90,8 @@ pub struct PortWaitOptions {
     pub interval: Option<Duration>,
     /// Host to probe; by default both `127.0.0.1` and `::1`.
     pub host: Option<String>,
+    /// Whose listener counts; default [`Ownership::Auto`] (not a stale server's).
+    pub owned: Ownership,
 }
 
 /// Checks a port number from any binding: 1 to 65535.
@@ -145,8 +150,9 @@ impl Probe {
         }
     }
 
-    /// True when any host is ready; hosts are probed concurrently.
-    async fn ready(&self) -> bool {
+    /// True when any host is ready and `judge` (if any) accepts the listener that
+    /// answered; hosts are probed concurrently.
+    async fn ready(&self, judge: Option<&Arc<Mutex<Judge>>>) -> bool {
         let mut set = tokio::task::JoinSet::new();
         for host in &self.hosts {
             let (host, port, mode, path, status) = (
@@ -159,11 +165,25 @@ impl Probe {
             set.spawn(async move {
                 tokio::time::timeout(PROBE_TIMEOUT, probe_one(&host, port, mode, &path, status))
                     .await
-                    .unwrap_or(false)
+                    .ok()
+                    .flatten()
             });
         }
         while let Some(r) = set.join_next().await {
-            if r.unwrap_or(false) {
+            let Some(peer) = r.ok().flatten() else {
+                continue;
+            };
+            // Who listens is asked only once a probe succeeded: a port nobody listens on
+            // yet, the usual case while waiting, costs no scan of /proc.
+            let Some(judge) = judge else {
+                return true;
+            };
+            let (judge, port) = (judge.clone(), self.port);
+            let accepted =
+                tokio::task::spawn_blocking(move || judge.lock().unwrap().accepts(peer, port))
+                    .await
+                    .unwrap_or(false);
+            if accepted {
                 return true;
             }
         }
@@ -171,16 +191,23 @@ impl Probe {
     }
 }
 
-async fn probe_one(host: &str, port: u16, mode: PortMode, path: &str, status: StatusRange) -> bool {
-    let Ok(stream) = TcpStream::connect((host, port)).await else {
-        return false;
-    };
-    match mode {
+/// The address that answered, if the probe succeeded.
+async fn probe_one(
+    host: &str,
+    port: u16,
+    mode: PortMode,
+    path: &str,
+    status: StatusRange,
+) -> Option<IpAddr> {
+    let stream = TcpStream::connect((host, port)).await.ok()?;
+    let peer = stream.peer_addr().ok()?.ip();
+    let ok = match mode {
         PortMode::Tcp => true,
         PortMode::Http => http_status(stream, host, port, path)
             .await
             .is_some_and(|s| (status.min..=status.max).contains(&s)),
-    }
+    };
+    ok.then_some(peer)
 }
 
 async fn http_status(stream: TcpStream, host: &str, port: u16, path: &str) -> Option<u16> {
@@ -212,13 +239,15 @@ pub(crate) async fn wait_for_port(
     let probe = Probe::new(port, options)?;
     let condition = probe.describe();
     let interval = options.interval.unwrap_or(DEFAULT_PORT_INTERVAL);
+    let judge = (options.owned != Ownership::Any)
+        .then(|| Arc::new(Mutex::new(Judge::new(options.owned, process.pid()))));
     let mut exit = process.inner.exit_tx.subscribe();
     let run = async {
         loop {
             if let Some(info) = *exit.borrow_and_update() {
                 return Err(exited_before_ready(process, &condition, info));
             }
-            if probe.ready().await {
+            if probe.ready(judge.as_ref()).await {
                 return Ok(());
             }
             tokio::select! {

@@ -218,3 +218,180 @@ async fn bad_ports_are_invalid_arguments() {
     );
     assert_eq!(p.status(), ProcessStatus::Running);
 }
+
+/// `python3 -m http.server` started by the test, outside any sandbox: a server left
+/// over from an earlier run, or a proxy; killed when dropped.
+struct Outsider(std::process::Child);
+
+impl Outsider {
+    fn start(host: &str, port: u16) -> Outsider {
+        let child = std::process::Command::new("python3")
+            .args(["-m", "http.server", &port.to_string(), "--bind", host])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Outsider(child);
+        let until = std::time::Instant::now() + HANG;
+        while std::net::TcpStream::connect((host, port)).is_err() {
+            assert!(
+                std::time::Instant::now() < until,
+                "server on {host}:{port} did not start"
+            );
+            std::thread::sleep(ms(20));
+        }
+        server
+    }
+}
+
+impl Drop for Outsider {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_server_does_not_make_a_server_dying_of_eaddrinuse_ready() {
+    let port = free_port_v4();
+    let _stale = Outsider::start("127.0.0.1", port);
+    let sb = sandbox();
+    let p = sb
+        .start_process(
+            format!("python3 -m http.server {port} --bind 127.0.0.1"),
+            ProcessOptions::default(),
+        )
+        .await
+        .unwrap();
+    let e = within(
+        HANG,
+        "wait",
+        p.wait_for_port(port.into(), &opts(PortMode::Http)),
+    )
+    .await
+    .expect_err("the stale server made it ready");
+    assert_eq!(e.code, ErrorCode::ProcessExitedBeforeReady, "{e:?}");
+    assert!(
+        p.logs().stderr.contains("Address already in use"),
+        "{:?}",
+        p.logs()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_older_than_the_process_and_outside_its_tree_is_stale() {
+    // The test process itself holds the listener: older than `sleep`, not its descendant.
+    let stale = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = stale.local_addr().unwrap().port();
+    // Start times are in clock ticks (10 ms): a process started in the same tick as the
+    // holder is not younger, and then the listener counts. A test binary run alone can
+    // get here within its first tick.
+    tokio::time::sleep(ms(50)).await;
+    let sb = sandbox();
+    let p = start(&sb, "sleep 30").await;
+    let mut o = opts(PortMode::Tcp);
+    o.timeout = Some(ms(500));
+    let e = within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        .await
+        .expect_err("a listener of another, older process made `sleep` ready");
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout, "{e:?}");
+    o.owned = Ownership::Owned;
+    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout, "{e:?}");
+    // owned=false: any listener, as in 0.1.
+    o.owned = Ownership::Any;
+    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        .await
+        .unwrap();
+    assert_eq!(p.status(), ProcessStatus::Running);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_processs_own_server_is_ready_under_owned_and_auto() {
+    let sb = sandbox();
+    let mut hosts = vec![("127.0.0.1", free_port_v4())];
+    if let Some(port) = free_port_v6() {
+        hosts.push(("::1", port));
+    }
+    for (host, port) in hosts {
+        let p = server(&sb, host, port, 200, "/").await;
+        for owned in [Ownership::Owned, Ownership::Auto] {
+            for mode in [PortMode::Tcp, PortMode::Http] {
+                let mut o = opts(mode);
+                o.owned = owned;
+                within(HANG, "wait", p.wait_for_port(port.into(), &o))
+                    .await
+                    .unwrap_or_else(|e| panic!("{host} {owned:?} {mode:?}: {e:?}"));
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_descendants_server_belongs_to_the_tree() {
+    let sb = sandbox();
+    let port = free_port_v4();
+    // The shell forks python into the background and waits: the listener is the
+    // process's child's, not the process's own.
+    let p = sb
+        .start_process(
+            [
+                "sh",
+                "-c",
+                "python3 -c \"$0\" 127.0.0.1 \"$1\" 200 / & wait",
+                SERVER,
+                &port.to_string(),
+            ],
+            ProcessOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut o = opts(PortMode::Http);
+    o.owned = Ownership::Owned;
+    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?} {:?}", p.logs()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_started_after_the_process_counts_under_auto_only() {
+    // Like docker-proxy, started by `docker run -p` after the awaited process.
+    let sb = sandbox();
+    let p = start(&sb, "sleep 30").await;
+    let port = free_port_v4();
+    let _proxy = Outsider::start("127.0.0.1", port);
+    within(
+        HANG,
+        "wait",
+        p.wait_for_port(port.into(), &opts(PortMode::Http)),
+    )
+    .await
+    .unwrap();
+    let mut o = opts(PortMode::Http);
+    o.owned = Ownership::Owned;
+    o.timeout = Some(ms(500));
+    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout, "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_ipv4_listener_does_not_hide_the_processs_ipv6_server() {
+    let Some(port) = free_port_v6() else {
+        eprintln!("no IPv6 loopback on this host; nothing to test");
+        return;
+    };
+    let Ok(_stale) = std::net::TcpListener::bind(("127.0.0.1", port)) else {
+        eprintln!("127.0.0.1:{port} is taken; nothing to test");
+        return;
+    };
+    tokio::time::sleep(ms(50)).await; // older by more than a clock tick, as above
+    let sb = sandbox();
+    let p = server(&sb, "::1", port, 200, "/").await;
+    for owned in [Ownership::Auto, Ownership::Owned] {
+        let mut o = opts(PortMode::Tcp);
+        o.owned = owned;
+        within(HANG, "wait", p.wait_for_port(port.into(), &o))
+            .await
+            .unwrap_or_else(|e| panic!("{owned:?}: {e:?}"));
+    }
+}
