@@ -43,6 +43,8 @@ Command = Union[str, Sequence[Union[str, "os.PathLike[str]"]]]
 Env = Mapping[str, Optional[str]]
 SignalLike = Union[str, int, _signal.Signals]
 StatusSpec = Union[int, Tuple[int, int], Mapping[str, int], range]
+# True: only the process tree's listener; False: any; None / "auto": any but a stale server's.
+Owned = Union[bool, Literal["auto"], None]
 Path = Union[str, "os.PathLike[str]"]
 Callback = Callable[..., Union[None, Awaitable[None]]]
 
@@ -153,6 +155,7 @@ class Process:
         timeout: Optional[Seconds] = None,
         interval: Optional[Seconds] = None,
         host: Optional[str] = None,
+        owned: Owned = None,
     ) -> None: ...
     async def wait_for_exit(self, timeout: Optional[Seconds] = None) -> ExitResult: ...
     def stream_logs(self) -> LogStream: ...

@@ -18,6 +18,8 @@ async def main() -> None:
         await s.start_process("true")
         try:
             await p.wait_for_port(80, mode="tcp", status=(200, 299))
+            await p.wait_for_port(80, owned=True)
+            await p.wait_for_port(80, owned="auto")
         except procwright.ProcessReadyTimeoutError as err:
             print(err.condition, err.last_lines)
     sb2 = procwright.get_sandbox()
