@@ -76,6 +76,12 @@ export interface WaitForPortOptions {
   interval?: number
   /** Host to probe; by default both 127.0.0.1 and ::1. */
   host?: string
+  /**
+   * Whose listener makes it ready: `true` only the process's or a descendant's;
+   * `false` any; `'auto'` (default) any but a stale server's, i.e. one held by a
+   * process outside the tree that started before this process.
+   */
+  owned?: boolean | 'auto'
 }
 
 export interface WaitForExitResult {

@@ -140,6 +140,11 @@ export interface NativePortOptions {
   timeout?: number
   interval?: number
   host?: string
+  /**
+   * `true`: only the process tree's listener; `false`: any; `"auto"` (default): any
+   * but a stale server's.
+   */
+  owned?: boolean | 'auto'
 }
 
 /** Options of `startProcess`; `timeout` in milliseconds. Callbacks travel separately. */

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   const port: string | undefined = r.match?.[1]
   const named: string | undefined = r.match?.groups?.port
   await process.waitForPort(3000, { mode: 'tcp', path: '/health', status: { min: 200, max: 299 }, timeout: 30000 })
+  await process.waitForPort(3000, { owned: true })
+  await process.waitForPort(3000, { owned: 'auto', host: '::1' })
   const { exitCode } = await process.waitForExit(10000)
   const { stdout, stderr } = await process.getLogs()
   await process.kill('SIGKILL', { timeout: 100 })
