@@ -436,6 +436,7 @@ function processOptions(options) {
     cwd: options.cwd,
     env: envOption(options.env),
     timeout: options.timeout,
+    killTimeout: options.killTimeout,
     autoCleanup: options.autoCleanup,
   }
 }
@@ -493,7 +494,7 @@ class ProcessManager {
     checkCommand(command)
     const o = optionsObject('exec options', options)
     const onOutput = callbackOption(o, 'onOutput')
-    const execOptions = { cwd: o.cwd, env: envOption(o.env), timeout: o.timeout }
+    const execOptions = { cwd: o.cwd, env: envOption(o.env), timeout: o.timeout, killTimeout: o.killTimeout }
     if (onOutput === undefined) return call(() => this.#native.exec(command, execOptions, null))
     return new Promise((resolve, reject) => {
       const dispatch = (event) => {

@@ -30,6 +30,8 @@ export interface ProcessOptions {
   env?: Record<string, string | undefined>
   /** Kill the process (SIGTERM, then SIGKILL) after this many milliseconds. */
   timeout?: number
+  /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
+  killTimeout?: number
   /** Forget the record once the process has ended. */
   autoCleanup?: boolean
   /** The session to start it in (as the third argument of `startProcess`). */
@@ -114,6 +116,8 @@ export interface ExecOptions {
   env?: Record<string, string | undefined>
   /** Kill the command and reject with PROCESS_READY_TIMEOUT after this many milliseconds. */
   timeout?: number
+  /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
+  killTimeout?: number
   /** Accepted for compatibility; output streams to `onOutput` whenever it is given. */
   stream?: boolean
   /** Each chunk of output, all delivered before the Promise settles. */
@@ -165,7 +169,10 @@ export declare class Process {
   /** The signal that ended it, e.g. `'SIGKILL'`. */
   readonly signal: string | undefined
   readonly sessionId: string | undefined
-  /** Signals the whole process group; terminating signals resolve once it has exited. */
+  /**
+   * Signals the whole process group while any member lives, even after the process
+   * itself exited; terminating signals resolve once none is left.
+   */
   kill(signal?: SignalLike, options?: KillOptions): Promise<void>
   getStatus(): Promise<ProcessStatus>
   getLogs(): Promise<ProcessLogs>
@@ -186,7 +193,7 @@ declare class ProcessManager {
   getProcess(id: string): Promise<Process | null>
   killProcess(id: string, signal?: SignalLike, options?: KillOptions): Promise<void>
   stopProcess(id: string): Promise<void>
-  /** Kills every running process; resolves with how many were running. */
+  /** Kills every process, and what is left of the groups of ended ones; resolves with how many it signalled. */
   killAllProcesses(): Promise<number>
   getProcessLogs(id: string): Promise<ProcessLogs>
   /** A stream of SSE frames (`data: <json>\n\n`); read it with `parseSSEStream`. */

@@ -59,13 +59,19 @@ export declare class NativeSandbox {
   static named(name?: string | undefined | null): NativeSandbox
   /** The session id, for a session. */
   get sessionId(): string | null
-  /** Starts a background process; `observer` receives its events. */
+  /**
+   * Starts a background process; `observer` receives its events. The start belongs to
+   * the sandbox as it is when called (a `destroy` begun before it runs rejects it).
+   */
   startProcess(command: string | string[], options?: NativeProcessOptions | null, sessionId?: string | null, observer?: ((event: any) => void) | null): Promise<NativeProcess>
   listProcesses(): Promise<Array<NativeProcess>>
   getProcess(id: string): Promise<NativeProcess | undefined | null>
   /** Kills by id; unknown ids are `PROCESS_NOT_FOUND`. */
   killProcess(id: string, signal?: string | number | null, timeoutMs?: number | null): Promise<undefined>
-  /** Kills every running process (of this session, for a session); resolves with how many. */
+  /**
+   * Kills every process (of this session, for a session), and what is left of the
+   * groups of ended ones; resolves with how many it signalled.
+   */
   killAllProcesses(): Promise<number>
   getProcessLogs(id: string): Promise<NativeLogs>
   streamProcessLogs(id: string): Promise<NativeLogStream>
@@ -85,11 +91,13 @@ export declare class NativeSandbox {
   destroy(): Promise<undefined>
 }
 
-/** Options of `exec`; `timeout` in milliseconds. */
+/** Options of `exec`; times in milliseconds. */
 export interface NativeExecOptions {
   cwd?: string
   env?: Record<string, string | undefined | null>
   timeout?: number
+  /** When `timeout` fires, how long after SIGTERM SIGKILL follows. */
+  killTimeout?: number
 }
 
 /** What `exec` resolves with; `duration` in milliseconds. */
@@ -147,12 +155,14 @@ export interface NativePortOptions {
   owned?: boolean | 'auto'
 }
 
-/** Options of `startProcess`; `timeout` in milliseconds. Callbacks travel separately. */
+/** Options of `startProcess`; times in milliseconds. Callbacks travel separately. */
 export interface NativeProcessOptions {
   processId?: string
   cwd?: string
   env?: Record<string, string | undefined | null>
   timeout?: number
+  /** When `timeout` fires, how long after SIGTERM SIGKILL follows. */
+  killTimeout?: number
   autoCleanup?: boolean
 }
 

@@ -9,12 +9,14 @@ use procwright::{ExecOptions, ExecResult, OutputCallback};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Options of `exec`; `timeout` in milliseconds.
+/// Options of `exec`; times in milliseconds.
 #[napi(object)]
 pub struct NativeExecOptions {
     pub cwd: Option<String>,
     pub env: Option<HashMap<String, Option<String>>>,
     pub timeout: Option<f64>,
+    /// When `timeout` fires, how long after SIGTERM SIGKILL follows.
+    pub kill_timeout: Option<f64>,
 }
 
 /// What `exec` resolves with; `duration` in milliseconds.
@@ -49,6 +51,7 @@ pub(crate) fn options(
         cwd: None,
         env: None,
         timeout: None,
+        kill_timeout: None,
     });
     let on_output = on_output.map(|tsfn| {
         let tsfn = tsfn.clone();
@@ -63,6 +66,7 @@ pub(crate) fn options(
         cwd: o.cwd.map(Into::into),
         env: env_changes(o.env),
         timeout: millis("timeout", o.timeout)?,
+        kill_timeout: millis("killTimeout", o.kill_timeout)?,
         on_output,
         session_id: None,
     })

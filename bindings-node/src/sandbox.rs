@@ -28,14 +28,38 @@ pub struct NativeSandboxOptions {
     pub log_dir: Option<String>,
 }
 
-/// Options of `startProcess`; `timeout` in milliseconds. Callbacks travel separately.
+/// Options of `startProcess`; times in milliseconds. Callbacks travel separately.
 #[napi(object)]
 pub struct NativeProcessOptions {
     pub process_id: Option<String>,
     pub cwd: Option<String>,
     pub env: Option<HashMap<String, Option<String>>>,
     pub timeout: Option<f64>,
+    /// When `timeout` fires, how long after SIGTERM SIGKILL follows.
+    pub kill_timeout: Option<f64>,
     pub auto_cleanup: Option<bool>,
+}
+
+fn process_options(
+    o: Option<NativeProcessOptions>,
+    observer: Option<Arc<dyn ProcessObserver>>,
+) -> procwright::Result<ProcessOptions> {
+    let Some(o) = o else {
+        return Ok(ProcessOptions {
+            observer,
+            ..Default::default()
+        });
+    };
+    Ok(ProcessOptions {
+        process_id: o.process_id,
+        cwd: o.cwd.map(Into::into),
+        env: env_changes(o.env),
+        timeout: millis("timeout", o.timeout)?,
+        kill_timeout: millis("killTimeout", o.kill_timeout)?,
+        auto_cleanup: o.auto_cleanup.unwrap_or(false),
+        observer,
+        session_id: None,
+    })
 }
 
 /// Options of `createSession`.
@@ -116,7 +140,8 @@ impl NativeSandbox {
         self.session.as_ref().map(|s| s.id().to_owned())
     }
 
-    /// Starts a background process; `observer` receives its events.
+    /// Starts a background process; `observer` receives its events. The start belongs to
+    /// the sandbox as it is when called (a `destroy` begun before it runs rejects it).
     #[napi(
         ts_args_type = "command: string | string[], options?: NativeProcessOptions | null, sessionId?: string | null, observer?: ((event: any) => void) | null"
     )]
@@ -135,38 +160,22 @@ impl NativeSandbox {
             })),
             None => None,
         };
-        let (sandbox, session) = (self.sandbox.clone(), self.session.clone());
+        // Called now, on the JS thread, so that it belongs to the sandbox as it is now.
+        let start = process_options(options, observer).map(|o| {
+            let cmd = command(cmd);
+            match &self.session {
+                Some(s) => s.start_process(cmd, o),
+                None => self
+                    .sandbox
+                    .start_process(cmd, ProcessOptions { session_id, ..o }),
+            }
+        });
+        let sandbox = self.sandbox.clone();
         let keep = sandbox.clone();
         promise(
             env,
             async move {
-                let o = options.unwrap_or(NativeProcessOptions {
-                    process_id: None,
-                    cwd: None,
-                    env: None,
-                    timeout: None,
-                    auto_cleanup: None,
-                });
-                let options = ProcessOptions {
-                    process_id: o.process_id,
-                    cwd: o.cwd.map(Into::into),
-                    env: env_changes(o.env),
-                    timeout: millis("timeout", o.timeout)?,
-                    auto_cleanup: o.auto_cleanup.unwrap_or(false),
-                    observer,
-                    session_id: None,
-                };
-                let cmd = command(cmd);
-                let process = match session {
-                    Some(s) => s.start_process(cmd, options).await?,
-                    None => {
-                        let options = ProcessOptions {
-                            session_id,
-                            ..options
-                        };
-                        sandbox.start_process(cmd, options).await?
-                    }
-                };
+                let process = start?.await?;
                 keep_sandbox_while_running(&process, &sandbox);
                 Ok(process)
             },
@@ -238,7 +247,8 @@ impl NativeSandbox {
         )
     }
 
-    /// Kills every running process (of this session, for a session); resolves with how many.
+    /// Kills every process (of this session, for a session), and what is left of the
+    /// groups of ended ones; resolves with how many it signalled.
     #[napi]
     pub fn kill_all_processes<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, u32>> {
         let (sandbox, session) = (self.sandbox.clone(), self.session.clone());
@@ -293,19 +303,21 @@ impl NativeSandbox {
         let tsfn = on_output
             .map(|f| observer::strong(f).map(Arc::new))
             .transpose()?;
-        let (sandbox, session) = (self.sandbox.clone(), self.session.clone());
+        // Called now, like `startProcess`.
+        let run = exec::options(options, tsfn.as_ref()).map(|o| {
+            let cmd = command(cmd);
+            match &self.session {
+                Some(s) => s.exec(cmd, o),
+                None => self.sandbox.exec(cmd, o),
+            }
+        });
         promise(
             env,
             async move {
-                let run = async {
-                    let options = exec::options(options, tsfn.as_ref())?;
-                    let cmd = command(cmd);
-                    match session {
-                        Some(s) => s.exec(cmd, options).await,
-                        None => sandbox.exec(cmd, options).await,
-                    }
+                let result = match run {
+                    Ok(run) => run.await,
+                    Err(e) => Err(e),
                 };
-                let result = run.await;
                 match &tsfn {
                     Some(t) => {
                         exec::done(t, result);

@@ -14,7 +14,7 @@ use procwright::{Error, ProcessObserver, StreamKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 fn runner(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -41,14 +41,31 @@ impl Callbacks {
     }
 }
 
-/// Adapts [`Callbacks`] to the core's observer, for the loop behind `queue`.
+/// Adapts [`Callbacks`] to the core's observer. The call is made to the core when the
+/// method is called, but the loop is known only once the coroutine is awaited: it is
+/// bound then, before the core's future first runs and so before any callback.
 #[derive(Clone)]
 pub struct PyObserver {
-    pub callbacks: Arc<Callbacks>,
-    pub queue: Arc<LoopQueue>,
+    callbacks: Arc<Callbacks>,
+    queue: Arc<OnceLock<Arc<LoopQueue>>>,
 }
 
 impl PyObserver {
+    /// An observer whose loop is not bound yet.
+    pub fn new(callbacks: Callbacks) -> Self {
+        PyObserver {
+            callbacks: Arc::new(callbacks),
+            queue: Arc::default(),
+        }
+    }
+
+    /// Binds the callbacks to the running loop: the one awaiting the call.
+    pub fn bind_running_loop(&self, py: Python<'_>) -> PyResult<()> {
+        let (_, queue) = crate::future::running_queue(py)?;
+        let _ = self.queue.set(queue);
+        Ok(())
+    }
+
     fn schedule<F>(&self, pick: fn(&Callbacks) -> &Option<Py<PyAny>>, name: &'static str, args: F)
     where
         F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>> + Send + 'static,
@@ -56,8 +73,12 @@ impl PyObserver {
         if pick(&self.callbacks).is_none() {
             return;
         }
+        // Unbound only if the coroutine was never awaited, and then the core never runs.
+        let Some(queue) = self.queue.get() else {
+            return;
+        };
         let cbs = self.callbacks.clone();
-        self.queue.post(Box::new(move |py| {
+        queue.post(Box::new(move |py| {
             let Some(cb) = pick(&cbs) else { return };
             let called = args(py).and_then(|args| runner(py)?.call1((cb.bind(py), name, args)));
             if let Err(e) = called {

@@ -104,22 +104,21 @@ fn callbacks(
     Ok((!cbs.is_empty()).then_some(cbs))
 }
 
-/// The observer for `cbs`, bound to the loop that is running now (the one awaiting).
-fn observe(py: Python<'_>, cbs: Option<Callbacks>) -> PyResult<Option<PyObserver>> {
-    let Some(cbs) = cbs else { return Ok(None) };
-    let (_, queue) = crate::future::running_queue(py)?;
-    Ok(Some(PyObserver {
-        callbacks: Arc::new(cbs),
-        queue,
-    }))
+/// Binds `observer`, if there is one, to the loop awaiting the call.
+fn bind(py: Python<'_>, observer: &Option<PyObserver>) -> PyResult<()> {
+    observer
+        .as_ref()
+        .map_or(Ok(()), |o| o.bind_running_loop(py))
 }
 
 #[pymethods]
 impl ProcessScope {
-    /// Starts a background process; resolves to a `Process` once it is running.
+    /// Starts a background process; resolves to a `Process` once it is running. The start
+    /// belongs to the sandbox as it is when called: if `destroy()` begins before the
+    /// process runs, it raises `ProcessError` and what it spawned is killed.
     #[pyo3(
-        signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None),
-        text_signature = "($self, command, *, process_id=None, cwd=None, env=None, timeout=None, auto_cleanup=False, on_output=None, on_exit=None, on_start=None, on_error=None, session_id=None)"
+        signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None),
+        text_signature = "($self, command, *, process_id=None, cwd=None, env=None, timeout=None, kill_timeout=5.0, auto_cleanup=False, on_output=None, on_exit=None, on_start=None, on_error=None, session_id=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn start_process<'py>(
@@ -130,6 +129,7 @@ impl ProcessScope {
         cwd: Option<&Bound<'py, PyAny>>,
         env: Option<&Bound<'py, PyAny>>,
         timeout: Option<&Bound<'py, PyAny>>,
+        kill_timeout: Option<&Bound<'py, PyAny>>,
         auto_cleanup: Option<&Bound<'py, PyAny>>,
         on_output: Option<&Bound<'py, PyAny>>,
         on_exit: Option<&Bound<'py, PyAny>>,
@@ -139,14 +139,17 @@ impl ProcessScope {
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
         let session_id = convert::opt_string("session_id", session_id)?;
-        let pending = callbacks(on_start, on_output, on_exit, on_error)?;
-        let mut options = ProcessOptions {
+        let observer = callbacks(on_start, on_output, on_exit, on_error)?.map(PyObserver::new);
+        let options = ProcessOptions {
             process_id: convert::opt_string("process_id", process_id)?,
             cwd: convert::path("cwd", cwd)?,
             env: convert::env(env)?,
             timeout: convert::seconds("timeout", timeout)?,
+            kill_timeout: convert::seconds("kill_timeout", kill_timeout)?,
             auto_cleanup: convert::boolean("auto_cleanup", auto_cleanup)?,
-            observer: None,
+            observer: observer
+                .clone()
+                .map(|o| Arc::new(o) as Arc<dyn ProcessObserver>),
             session_id: session_id.clone(),
         };
         let scope = self.scope().clone();
@@ -158,16 +161,14 @@ impl ProcessScope {
                 )));
             }
         }
+        // Called now, so that it belongs to the sandbox as it is now; it runs once awaited.
+        let start = match &scope {
+            Scope::Sandbox(s) => s.start_process(command, options),
+            Scope::Session(s) => s.start_process(command, options),
+        };
         spawn_with(py, move |py| {
-            options.observer =
-                observe(py, pending)?.map(|o| Arc::new(o) as Arc<dyn ProcessObserver>);
-            Ok(async move {
-                let p = match &scope {
-                    Scope::Sandbox(s) => s.start_process(command, options).await,
-                    Scope::Session(s) => s.start_process(command, options).await,
-                };
-                p.map(Process::from).py()
-            })
+            bind(py, &observer)?;
+            Ok(async move { start.await.map(Process::from).py() })
         })
     }
 
@@ -226,7 +227,8 @@ impl ProcessScope {
         self.kill_process(py, id, None)
     }
 
-    /// Kills every running process; returns how many were running.
+    /// Kills every process, and what is left of the groups of ended ones; returns how
+    /// many it signalled.
     fn kill_all_processes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let scope = self.scope().clone();
         spawn(py, async move {
@@ -260,7 +262,11 @@ impl ProcessScope {
 
     /// Runs a command to completion: `stdout`, `stderr`, `exit_code`, `success`,
     /// `duration` (seconds) and `command`.
-    #[pyo3(signature = (command, *, cwd = None, env = None, timeout = None, on_output = None))]
+    #[pyo3(
+        signature = (command, *, cwd = None, env = None, timeout = None, kill_timeout = None, on_output = None),
+        text_signature = "($self, command, *, cwd=None, env=None, timeout=None, kill_timeout=5.0, on_output=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
     fn exec<'py>(
         &self,
         py: Python<'py>,
@@ -268,29 +274,29 @@ impl ProcessScope {
         cwd: Option<&Bound<'py, PyAny>>,
         env: Option<&Bound<'py, PyAny>>,
         timeout: Option<&Bound<'py, PyAny>>,
+        kill_timeout: Option<&Bound<'py, PyAny>>,
         on_output: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
-        let pending = callbacks(None, on_output, None, None)?;
-        let mut options = ExecOptions {
+        let observer = callbacks(None, on_output, None, None)?.map(PyObserver::new);
+        let options = ExecOptions {
             cwd: convert::path("cwd", cwd)?,
             env: convert::env(env)?,
             timeout: convert::seconds("timeout", timeout)?,
-            on_output: None,
+            kill_timeout: convert::seconds("kill_timeout", kill_timeout)?,
+            on_output: observer
+                .clone()
+                .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputCallback),
             session_id: None,
         };
-        let scope = self.scope().clone();
+        // Called now, like `start_process`.
+        let run = match self.scope() {
+            Scope::Sandbox(s) => s.exec(command, options),
+            Scope::Session(s) => s.exec(command, options),
+        };
         spawn_with(py, move |py| {
-            options.on_output = observe(py, pending)?
-                .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputCallback);
-            Ok(async move {
-                match &scope {
-                    Scope::Sandbox(s) => s.exec(command, options).await,
-                    Scope::Session(s) => s.exec(command, options).await,
-                }
-                .map(ExecResult::from)
-                .py()
-            })
+            bind(py, &observer)?;
+            Ok(async move { run.await.map(ExecResult::from).py() })
         })
     }
 }

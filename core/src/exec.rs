@@ -4,7 +4,8 @@ use crate::command::{Command, EnvChanges};
 use crate::error::Result;
 use crate::logs::StreamKind;
 use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
-use crate::sandbox::{ProcessOptions, Sandbox};
+use crate::records::Epoch;
+use crate::sandbox::{Pending, ProcessOptions, Sandbox};
 use crate::signal::Signal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct ExecOptions {
     pub env: EnvChanges,
     /// Kill the command and fail with `PROCESS_READY_TIMEOUT` after this long.
     pub timeout: Option<Duration>,
+    /// When `timeout` fires, how long after SIGTERM SIGKILL follows; default 5 s.
+    pub kill_timeout: Option<Duration>,
     /// Streams output as it comes.
     pub on_output: Option<OutputCallback>,
     /// The session to run in.
@@ -34,6 +37,7 @@ impl std::fmt::Debug for ExecOptions {
             .field("cwd", &self.cwd)
             .field("env", &self.env)
             .field("timeout", &self.timeout)
+            .field("kill_timeout", &self.kill_timeout)
             .field("on_output", &self.on_output.is_some())
             .field("session_id", &self.session_id)
             .finish()
@@ -65,14 +69,16 @@ impl ProcessObserver for Forward {
     }
 }
 
-pub(crate) async fn exec(
-    sandbox: &Sandbox,
+async fn exec(
+    sandbox: Sandbox,
+    epoch: Epoch,
     command: Command,
     options: ExecOptions,
 ) -> Result<ExecResult> {
     let started = Instant::now();
     let process: Process = sandbox
-        .start_process(
+        .start_in(
+            epoch,
             command,
             ProcessOptions {
                 cwd: options.cwd,
@@ -89,7 +95,8 @@ pub(crate) async fn exec(
     let exit = match process.wait_for_exit(options.timeout).await {
         Ok(exit) => exit,
         Err(e) => {
-            process.kill(Signal::TERM, DEFAULT_KILL_TIMEOUT).await?;
+            let grace = options.kill_timeout.unwrap_or(DEFAULT_KILL_TIMEOUT);
+            process.kill(Signal::TERM, grace).await?;
             return Err(e);
         }
     };
@@ -107,11 +114,8 @@ pub(crate) async fn exec(
 
 impl Sandbox {
     /// Runs a command to completion: stdout, stderr, exit code, success and duration.
-    pub async fn exec(
-        &self,
-        command: impl Into<Command>,
-        options: ExecOptions,
-    ) -> Result<ExecResult> {
-        exec(self, command.into(), options).await
+    /// Like `start_process`, it belongs to the sandbox as it is when called.
+    pub fn exec(&self, command: impl Into<Command>, options: ExecOptions) -> Pending<ExecResult> {
+        Box::pin(exec(self.clone(), self.epoch(), command.into(), options))
     }
 }

@@ -59,3 +59,11 @@ pub(crate) fn group_alive(pgid: u32) -> bool {
     }
     false
 }
+
+/// Whether the group of a leader that was already reaped still has live members, and
+/// so is still ours to signal. While a member lives the id cannot be handed out again,
+/// so a process whose pid is the group id proves that the group died and the id was
+/// reused by someone else.
+pub(crate) fn orphaned_group_alive(pgid: u32) -> bool {
+    group_alive(pgid) && !std::path::Path::new(&format!("/proc/{pgid}")).exists()
+}

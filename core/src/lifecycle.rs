@@ -1,6 +1,6 @@
 //! The task that watches one child from spawn to exit and records how it ended.
 
-use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
+use crate::process::{Process, ProcessObserver};
 use crate::signal::Signal;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -18,6 +18,8 @@ pub(crate) struct Supervision {
     pub readers: [JoinHandle<()>; 2],
     pub exited_tx: watch::Sender<bool>,
     pub timeout: Option<Duration>,
+    /// How long after the timeout's SIGTERM SIGKILL follows.
+    pub kill_timeout: Duration,
     pub observer: Option<Arc<dyn ProcessObserver>>,
     pub on_done: Option<OnDone>,
 }
@@ -30,6 +32,7 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
         readers,
         exited_tx,
         timeout,
+        kill_timeout,
         observer,
         on_done,
     } = sup;
@@ -45,7 +48,7 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
                     _ = async { deadline.as_mut().unwrap().await }, if deadline.is_some() => {
                         deadline = None;
                         let p = process.clone();
-                        tokio::spawn(async move { let _ = p.kill(Signal::TERM, DEFAULT_KILL_TIMEOUT).await; });
+                        tokio::spawn(async move { let _ = p.kill(Signal::TERM, kill_timeout).await; });
                         continue;
                     }
                 }

@@ -1,5 +1,6 @@
 //! The `Process` handle: live fields, kill, logs and the waits.
 
+use crate::duration;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::LogStream;
 use crate::group;
@@ -16,6 +17,10 @@ use tokio::sync::watch;
 
 /// How long `kill` waits before escalating to SIGKILL, unless told otherwise.
 pub const DEFAULT_KILL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a SIGKILLed group may take to disappear before `kill` stops watching (a
+/// process in uninterruptible sleep dies only when its system call returns).
+const KILL_SETTLE: Duration = Duration::from_secs(1);
 
 /// Receives a process's events; the bindings adapt their callbacks to it.
 /// Methods run on a runtime thread and must not block.
@@ -168,42 +173,46 @@ impl Process {
         LogStream::new(self.inner.id.clone(), self.inner.store.clone())
     }
 
-    /// Signals the whole group. For terminating signals, resolves once the process has
-    /// exited, sending SIGKILL to the group after `timeout`. A no-op once it has ended.
+    /// Signals the whole group, whatever the leader's state, while any member of it
+    /// lives. For terminating signals, resolves once none is left, sending SIGKILL to the
+    /// group after `timeout` (a timeout too large for a deadline means none). A no-op once
+    /// the process and everything it started have ended.
     pub async fn kill(&self, signal: Signal, timeout: Duration) -> Result<()> {
-        let pgid = {
+        self.kill_group(signal, timeout).await.map(drop)
+    }
+
+    /// [`Process::kill`], telling whether a signal was sent: to the running process, or
+    /// to what is left of its group after the leader ended.
+    pub(crate) async fn kill_group(&self, signal: Signal, timeout: Duration) -> Result<bool> {
+        let deadline = duration::deadline(timeout);
+        let leader = {
             let mut st = self.inner.state.lock().unwrap();
             match (st.status.is_final(), st.pid, st.reaped.is_some()) {
-                (true, _, _) | (_, None, _) => None,
-                // Exited but not yet recorded: let the caller see the record settle.
-                (_, Some(_), true) => Some(None),
-                (_, Some(pid), false) => {
+                (false, Some(pid), false) => {
                     st.signalled = true;
-                    Some(Some(pid))
+                    Some(pid)
                 }
+                (_, None, _) => return Ok(false),
+                _ => None,
             }
         };
-        let pgid = match pgid {
-            None => return Ok(()),
-            Some(None) => {
-                if signal.is_terminating() {
-                    let _ = self
-                        .inner
-                        .exit_tx
-                        .subscribe()
-                        .wait_for(Option::is_some)
-                        .await;
-                }
-                return Ok(());
-            }
-            Some(Some(pgid)) => pgid,
+        let Some(pgid) = leader else {
+            // Exited, perhaps not yet recorded: once it is, whether members outlived the
+            // leader is known.
+            let _ = self
+                .inner
+                .exit_tx
+                .subscribe()
+                .wait_for(Option::is_some)
+                .await;
+            return self.kill_strays(signal, deadline).await;
         };
         group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
         if !signal.is_terminating() {
-            return Ok(());
+            return Ok(true);
         }
-        let deadline = Instant::now() + timeout;
         let mut rx = self.inner.exit_tx.subscribe();
+        // tokio's timeout treats a duration past any deadline as none.
         if tokio::time::timeout(timeout, rx.wait_for(Option::is_some))
             .await
             .is_err()
@@ -212,11 +221,8 @@ impl Process {
             let _ = rx.wait_for(Option::is_some).await;
         }
         // The leader is gone; whatever it started must not outlive the kill.
-        while group::group_alive(pgid) && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        group::signal_group(pgid, Signal::KILL)?;
-        Ok(())
+        self.wait_strays(deadline).await;
+        Ok(true)
     }
 
     /// Resolves with the exit once the process has ended and all its output is kept.
@@ -303,7 +309,8 @@ impl Process {
         }
     }
 
-    /// The group of an ended process whose members (e.g. `cmd &` grandchildren) still run.
+    /// The group of an ended process whose members (e.g. `cmd &` grandchildren) still
+    /// run, if it is still ours to signal.
     fn stray_pgid(&self) -> Option<u32> {
         let pgid = {
             let st = self.inner.state.lock().unwrap();
@@ -311,21 +318,40 @@ impl Process {
                 .then_some(st.pid)
                 .flatten()?
         };
-        group::group_alive(pgid).then_some(pgid)
+        if group::orphaned_group_alive(pgid) {
+            return Some(pgid);
+        }
+        // Gone for good: never look at that group id again, whoever gets it next.
+        self.inner.state.lock().unwrap().strays = false;
+        None
     }
 
-    /// SIGTERM to what is left of an ended process's group, SIGKILL after `timeout`:
-    /// what the process started was started by the sandbox, and must not outlive it.
-    pub(crate) async fn kill_strays(&self, timeout: Duration) {
+    /// Sends `signal` to what is left of an ended process's group; for terminating
+    /// signals waits for it to go, with SIGKILL at `deadline`. What the process started
+    /// was started by the sandbox, and must not outlive a kill.
+    async fn kill_strays(&self, signal: Signal, deadline: Option<Instant>) -> Result<bool> {
         let Some(pgid) = self.stray_pgid() else {
-            return;
+            return Ok(false);
         };
-        let _ = group::signal_group(pgid, Signal::TERM);
-        let deadline = Instant::now() + timeout;
-        while group::group_alive(pgid) {
-            if Instant::now() >= deadline {
-                let _ = group::signal_group(pgid, Signal::KILL);
-                break;
+        group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
+        if signal.is_terminating() {
+            self.wait_strays(deadline).await;
+        }
+        Ok(true)
+    }
+
+    /// Waits until nothing is left of an ended process's group, sending it SIGKILL at
+    /// `deadline` (then waiting a little more for the kernel to finish them).
+    async fn wait_strays(&self, deadline: Option<Instant>) {
+        let mut killed: Option<Instant> = None;
+        while let Some(pgid) = self.stray_pgid() {
+            match killed {
+                None if duration::passed(deadline) => {
+                    let _ = group::signal_group(pgid, Signal::KILL);
+                    killed = Some(Instant::now());
+                }
+                Some(at) if at.elapsed() >= KILL_SETTLE => return,
+                _ => {}
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -343,7 +369,8 @@ impl Process {
 }
 
 /// Kills many processes from synchronous code (drop, host exit): SIGTERM to every group,
-/// reap what exits within `grace`, then SIGKILL what is left.
+/// reap what exits within `grace` (a grace too large for a deadline means none), then
+/// SIGKILL what is left.
 pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
     let running: Vec<(&Process, u32)> = procs
         .iter()
@@ -357,10 +384,10 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
         p.mark_signalled();
         let _ = group::signal_group(*pgid, Signal::TERM);
     }
-    let deadline = Instant::now() + grace;
+    let deadline = duration::deadline(grace);
     let mut left: Vec<(&Process, u32)> = running;
-    while !left.is_empty() && Instant::now() < deadline {
-        left.retain(|(p, pgid)| p.reap().is_none() || group::group_alive(*pgid));
+    while !left.is_empty() && !duration::passed(deadline) {
+        left.retain(|(p, pgid)| p.reap().is_none() || group::orphaned_group_alive(*pgid));
         if !left.is_empty() {
             std::thread::sleep(Duration::from_millis(5));
         }

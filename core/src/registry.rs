@@ -35,7 +35,8 @@ pub fn get_sandbox(name: Option<&str>) -> crate::Result<Sandbox> {
 }
 
 /// Kills every process of every live sandbox, from synchronous code: the hook that
-/// bindings run at host exit. SIGTERM, then SIGKILL after `grace`.
+/// bindings run at host exit. SIGTERM, then SIGKILL after `grace` (a grace too large for
+/// a deadline means none). Starts in flight kill what they spawn.
 pub fn shutdown_all(grace: Duration) {
     let sandboxes: Vec<Sandbox> = live()
         .lock()
@@ -43,6 +44,9 @@ pub fn shutdown_all(grace: Duration) {
         .iter()
         .filter_map(|w| w.upgrade().map(|inner| Sandbox { inner }))
         .collect();
+    for s in &sandboxes {
+        s.inner.records.end_epoch();
+    }
     let procs: Vec<_> = sandboxes.iter().flat_map(|s| s.list_processes()).collect();
     crate::process::kill_all_blocking(&procs, grace);
 }

@@ -8,13 +8,16 @@ use crate::logfile::{RotatingFile, ROTATE_AT};
 use crate::logs::{LogStore, Logs};
 use crate::process::{self, Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
 use crate::reader::{self, OutputSink};
+use crate::records::{self, Epoch, Records};
 use crate::session::{Session, SessionOptions};
 use crate::signal::Signal;
 use crate::spawn::{self, SpawnSpec};
 use crate::status::{ExitInfo, ProcessStatus};
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -24,6 +27,10 @@ use tokio::sync::watch;
 pub const DEFAULT_LOG_LIMIT: usize = 16 * 1024 * 1024;
 /// How long a dropped sandbox lets its processes exit after SIGTERM before SIGKILL.
 pub const DROP_GRACE: Duration = Duration::from_secs(2);
+
+/// A start or `exec` under way: `Send` and `'static`, so it can be spawned. It belongs
+/// to the sandbox as the sandbox was when it was called.
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
 
 /// Options of a [`Sandbox`].
 #[derive(Debug, Clone, Default)]
@@ -51,6 +58,8 @@ pub struct ProcessOptions {
     pub env: EnvChanges,
     /// Kill the process (SIGTERM, then SIGKILL) after this long.
     pub timeout: Option<Duration>,
+    /// When `timeout` fires, how long after SIGTERM SIGKILL follows; default 5 s.
+    pub kill_timeout: Option<Duration>,
     /// Forget the record once the process has ended.
     pub auto_cleanup: bool,
     /// Receives start, output, exit and error events.
@@ -66,6 +75,7 @@ impl std::fmt::Debug for ProcessOptions {
             .field("cwd", &self.cwd)
             .field("env", &self.env)
             .field("timeout", &self.timeout)
+            .field("kill_timeout", &self.kill_timeout)
             .field("auto_cleanup", &self.auto_cleanup)
             .field("observer", &self.observer.is_some())
             .field("session_id", &self.session_id)
@@ -84,14 +94,13 @@ pub(crate) struct Inner {
     env: EnvChanges,
     log_limit: usize,
     log_dir: Option<PathBuf>,
-    processes: Mutex<Vec<Process>>,
+    pub(crate) records: Records,
     pub(crate) sessions: Mutex<HashMap<String, SessionData>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        let procs = std::mem::take(&mut *self.processes.lock().unwrap());
-        process::kill_all_blocking(&procs, DROP_GRACE);
+        process::kill_all_blocking(&self.records.close(), DROP_GRACE);
     }
 }
 
@@ -107,7 +116,7 @@ impl std::fmt::Debug for Sandbox {
         f.debug_struct("Sandbox")
             .field("shell", &self.inner.shell)
             .field("cwd", &self.inner.cwd)
-            .field("processes", &self.inner.processes.lock().unwrap().len())
+            .field("processes", &self.inner.records.len())
             .finish()
     }
 }
@@ -134,7 +143,7 @@ impl Sandbox {
                 env: options.env,
                 log_limit,
                 log_dir: options.log_dir,
-                processes: Mutex::new(Vec::new()),
+                records: Records::default(),
                 sessions: Mutex::new(HashMap::new()),
             }),
         };
@@ -148,16 +157,41 @@ impl Sandbox {
     }
 
     /// Starts a background process; resolves once it is running.
-    /// Must be called within a tokio runtime.
-    pub async fn start_process(
+    /// Must be awaited within a tokio runtime.
+    ///
+    /// The start belongs to the sandbox as it is when this is called: should `destroy`
+    /// begin before the process runs, the start fails with `PROCESS_ERROR` and whatever
+    /// it spawned is killed and reaped.
+    pub fn start_process(
         &self,
         command: impl Into<Command>,
         options: ProcessOptions,
-    ) -> Result<Process> {
-        self.start(command.into(), options)
+    ) -> Pending<Process> {
+        self.start_in(self.inner.records.epoch(), command.into(), options)
     }
 
-    fn start(&self, command: Command, options: ProcessOptions) -> Result<Process> {
+    /// The current epoch, for a start or exec called now.
+    pub(crate) fn epoch(&self) -> Epoch {
+        self.inner.records.epoch()
+    }
+
+    /// `start_process` for a call made in `epoch`.
+    pub(crate) fn start_in(
+        &self,
+        epoch: Epoch,
+        command: Command,
+        options: ProcessOptions,
+    ) -> Pending<Process> {
+        let sandbox = self.clone();
+        Box::pin(async move { sandbox.start(epoch, command, options).await })
+    }
+
+    async fn start(
+        &self,
+        epoch: Epoch,
+        command: Command,
+        options: ProcessOptions,
+    ) -> Result<Process> {
         command.validate()?;
         command::validate_env(&options.env)?;
         // Bad input is refused before a record exists; only a cwd that is missing is a
@@ -206,20 +240,7 @@ impl Sandbox {
             store,
             self.inner.log_limit,
         );
-        {
-            let mut procs = self.inner.processes.lock().unwrap();
-            if let Some(pos) = procs.iter().position(|p| p.id() == id) {
-                if !procs[pos].status().is_final() {
-                    return Err(Error::new(
-                        ErrorCode::ProcessIdInUse,
-                        format!("process id {id:?} is in use by a running process"),
-                    )
-                    .with_process(&id));
-                }
-                procs.remove(pos);
-            }
-            procs.push(process.clone());
-        }
+        let admission = self.inner.records.admit(epoch, &process)?;
         let observer = options.observer.clone();
         let fail = |e: Error| {
             let e = e.with_process(&id);
@@ -244,7 +265,9 @@ impl Sandbox {
             cwd,
         };
         let child = spawn::spawn(&spec).map_err(fail)?;
-        process.set_running(child.pid);
+        let current = admission.register(&process, child.pid);
+        // A start overtaken by `destroy` reports only its error.
+        let observer = observer.filter(|_| current);
         // Before the readers exist, so `on_start` always precedes the first `on_output`.
         if let Some(o) = &observer {
             o.on_start(&process);
@@ -274,11 +297,7 @@ impl Sandbox {
             let weak: Weak<Inner> = Arc::downgrade(&self.inner);
             Box::new(move |p: &Process| {
                 if let Some(inner) = weak.upgrade() {
-                    inner
-                        .processes
-                        .lock()
-                        .unwrap()
-                        .retain(|q| !Arc::ptr_eq(&q.inner, &p.inner));
+                    inner.records.forget(p);
                 }
             }) as lifecycle::OnDone
         });
@@ -289,27 +308,37 @@ impl Sandbox {
                 readers,
                 exited_tx,
                 timeout: options.timeout,
-                observer: observer.clone(),
+                kill_timeout: options.kill_timeout.unwrap_or(DEFAULT_KILL_TIMEOUT),
+                observer,
                 on_done,
             },
         ));
+        if !current {
+            return Err(self.discard(&process, options.observer.as_deref()).await);
+        }
         Ok(process)
+    }
+
+    /// Kills and reaps the child of a start that `destroy` overtook, and forgets it.
+    async fn discard(&self, process: &Process, observer: Option<&dyn ProcessObserver>) -> Error {
+        // It has run for a moment at most, and the sandbox is going: no grace.
+        let _ = process.kill(Signal::KILL, DEFAULT_KILL_TIMEOUT).await;
+        self.inner.records.forget(process);
+        let e = records::destroyed(process.id());
+        if let Some(o) = observer {
+            o.on_error(&e);
+        }
+        e
     }
 
     /// Every record kept, running or ended, in start order.
     pub fn list_processes(&self) -> Vec<Process> {
-        self.inner.processes.lock().unwrap().clone()
+        self.inner.records.list()
     }
 
     /// The process with this id, if there is one.
     pub fn get_process(&self, id: &str) -> Option<Process> {
-        self.inner
-            .processes
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|p| p.id() == id)
-            .cloned()
+        self.inner.records.find(id)
     }
 
     fn require(&self, id: &str) -> Result<Process> {
@@ -326,7 +355,8 @@ impl Sandbox {
         self.kill_process(id, Signal::TERM).await
     }
 
-    /// Kills every running process; returns how many were running.
+    /// Kills every process, and what is left of the groups of ended ones; returns how
+    /// many it signalled.
     pub async fn kill_all_processes(&self) -> usize {
         kill_many(self.list_processes()).await
     }
@@ -357,34 +387,37 @@ impl Sandbox {
     }
 
     /// Kills everything (SIGTERM, then SIGKILL), and forgets every record and session.
+    /// Starts called before it that are still in flight fail, their children killed;
+    /// it returns once they have. The sandbox can be used again afterwards.
     pub async fn destroy(&self) {
-        self.kill_all_processes().await;
-        let procs = std::mem::take(&mut *self.inner.processes.lock().unwrap());
-        let mut set = tokio::task::JoinSet::new();
-        for p in procs {
-            set.spawn(async move { p.kill_strays(DEFAULT_KILL_TIMEOUT).await });
-        }
-        while set.join_next().await.is_some() {}
+        let procs = self.inner.records.close();
         self.inner.sessions.lock().unwrap().clear();
+        kill_many(procs).await;
+        self.inner.records.settled().await;
     }
 
     /// Kills everything from synchronous code, for host-exit hooks; waits at most
-    /// `grace` after SIGTERM before SIGKILL.
+    /// `grace` after SIGTERM before SIGKILL. Starts in flight kill what they spawn.
     pub fn destroy_blocking(&self, grace: Duration) {
-        let procs = self.list_processes();
-        process::kill_all_blocking(&procs, grace);
+        self.inner.records.end_epoch();
+        process::kill_all_blocking(&self.list_processes(), grace);
     }
 }
 
-/// Kills the given processes concurrently; returns how many were running.
+/// Kills the given processes concurrently (and what is left of the groups of ended
+/// ones); returns how many it signalled.
 pub(crate) async fn kill_many(procs: Vec<Process>) -> usize {
     let mut set = tokio::task::JoinSet::new();
-    for p in procs.into_iter().filter(|p| !p.status().is_final()) {
-        set.spawn(async move { p.kill(Signal::TERM, DEFAULT_KILL_TIMEOUT).await });
+    for p in procs {
+        set.spawn(async move { p.kill_group(Signal::TERM, DEFAULT_KILL_TIMEOUT).await });
     }
-    let n = set.len();
-    while set.join_next().await.is_some() {}
-    n
+    let mut signalled = 0;
+    while let Some(r) = set.join_next().await {
+        if let Ok(Ok(true)) = r {
+            signalled += 1;
+        }
+    }
+    signalled
 }
 
 fn validate_id(id: &str) -> Result<()> {

@@ -6,7 +6,7 @@ use crate::event::LogStream;
 use crate::exec::{ExecOptions, ExecResult};
 use crate::logs::Logs;
 use crate::process::Process;
-use crate::sandbox::{kill_many, ProcessOptions, Sandbox, SessionData};
+use crate::sandbox::{kill_many, Pending, ProcessOptions, Sandbox, SessionData};
 use crate::signal::Signal;
 use std::path::PathBuf;
 
@@ -115,24 +115,24 @@ impl Session {
         get(&self.sandbox, &self.id).map(|_| ())
     }
 
-    /// Starts a process in this session.
-    pub async fn start_process(
+    /// Starts a process in this session (see [`Sandbox::start_process`]).
+    pub fn start_process(
         &self,
         command: impl Into<Command>,
         mut options: ProcessOptions,
-    ) -> Result<Process> {
+    ) -> Pending<Process> {
         options.session_id = Some(self.id.clone());
-        self.sandbox.start_process(command, options).await
+        self.sandbox.start_process(command, options)
     }
 
     /// Runs a command to completion in this session.
-    pub async fn exec(
+    pub fn exec(
         &self,
         command: impl Into<Command>,
         mut options: ExecOptions,
-    ) -> Result<ExecResult> {
+    ) -> Pending<ExecResult> {
         options.session_id = Some(self.id.clone());
-        crate::exec::exec(&self.sandbox, command.into(), options).await
+        self.sandbox.exec(command, options)
     }
 
     /// This session's processes.
@@ -167,7 +167,8 @@ impl Session {
         self.kill_process(id, Signal::TERM).await
     }
 
-    /// Kills this session's running processes; returns how many.
+    /// Kills this session's processes (see [`Sandbox::kill_all_processes`]); returns how
+    /// many it signalled.
     pub async fn kill_all_processes(&self) -> usize {
         kill_many(self.list_processes()).await
     }

@@ -148,3 +148,35 @@ async fn exec_timeout_fails_and_kills_the_command() {
         sb.list_processes()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_timeout_escalates_after_kill_timeout_not_the_default_five_seconds() {
+    let dir = TempDir::new("exec-kill-timeout");
+    let pidfile = dir.path().join("pid");
+    let sb = sandbox();
+    let started = std::time::Instant::now();
+    let e = within(
+        HANG,
+        "exec",
+        sb.exec(
+            format!("trap '' TERM; echo $$ > {}; sleep 20", pidfile.display()),
+            ExecOptions {
+                timeout: Some(ms(500)),
+                kill_timeout: Some(ms(200)),
+                ..Default::default()
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    // 0.5 s + 0.2 s; the bound only has to tell that from 0.5 s + 5 s.
+    assert!(took < secs(3), "took {took:?}");
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(live_group_members(pid).is_empty());
+}

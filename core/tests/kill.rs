@@ -255,3 +255,93 @@ async fn killing_right_after_start_always_settles() {
     }
     assert!(eventually(secs(5), || our_zombies().is_empty()).await);
 }
+
+/// Starts `(exec -a NAME sleep 40) & echo done` and waits for the leader's exit: `NAME`
+/// is left running in the group.
+async fn leader_gone_member_running(sb: &Sandbox, name: &str) -> (Process, u32) {
+    let p = start(sb, format!("(exec -a {name} sleep 40) & echo done")).await;
+    let e = within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
+    assert_eq!(e.status, ProcessStatus::Completed);
+    let pgid = p.pid().unwrap();
+    assert!(
+        eventually(HANG, || live_group_members(pgid).len() == 1).await,
+        "{:?}",
+        group_members(pgid)
+    );
+    (p, pgid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_after_the_leader_exited_kills_what_is_left_of_its_group() {
+    let sb = sandbox();
+    let (p, pgid) = leader_gone_member_running(&sb, "pw-bg-kill").await;
+    within(HANG, "kill", p.kill(Signal::TERM, secs(5)))
+        .await
+        .unwrap();
+    assert!(
+        live_group_members(pgid).is_empty(),
+        "{:?}",
+        live_group_members(pgid)
+    );
+    // The record keeps how the leader ended.
+    assert_eq!(p.status(), ProcessStatus::Completed);
+    assert_eq!(p.exit_code(), Some(0));
+
+    let (q, pgid) = leader_gone_member_running(&sb, "pw-bg-kill-process").await;
+    within(HANG, "kill_process", sb.kill_process(q.id(), Signal::TERM))
+        .await
+        .unwrap();
+    assert!(live_group_members(pgid).is_empty());
+
+    let (_, pgid) = leader_gone_member_running(&sb, "pw-bg-kill-all").await;
+    let running = start(&sb, "sleep 300").await;
+    let n = within(HANG, "kill_all_processes", sb.kill_all_processes()).await;
+    assert_eq!(
+        n, 2,
+        "the stray group and the running process were signalled"
+    );
+    assert!(live_group_members(pgid).is_empty());
+    assert_eq!(running.status(), ProcessStatus::Killed);
+    // Nothing is left to signal.
+    assert_eq!(sb.kill_all_processes().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_ignores_sigterm_after_the_leader_exited_gets_sigkill() {
+    let sb = sandbox();
+    let p = start(
+        &sb,
+        "(trap '' TERM; exec -a pw-bg-stubborn sleep 40) & echo done",
+    )
+    .await;
+    within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
+    let pgid = p.pid().unwrap();
+    assert!(eventually(HANG, || live_group_members(pgid).len() == 1).await);
+    within(HANG, "kill", p.kill(Signal::TERM, ms(300)))
+        .await
+        .unwrap();
+    assert!(live_group_members(pgid).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeout_option_escalates_after_kill_timeout() {
+    let sb = sandbox();
+    let started = std::time::Instant::now();
+    let p = sb
+        .start_process(
+            "trap '' TERM; echo armed; sleep 20",
+            ProcessOptions {
+                timeout: Some(ms(300)),
+                kill_timeout: Some(ms(200)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let e = within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
+    // 0.3 s + 0.2 s; the bound only has to tell that from 0.3 s + 5 s.
+    assert!(started.elapsed() < secs(3), "took {:?}", started.elapsed());
+    assert_eq!(e.status, ProcessStatus::Killed);
+    assert_eq!(e.signal, Some("SIGKILL"));
+    assert!(live_group_members(p.pid().unwrap()).is_empty());
+}

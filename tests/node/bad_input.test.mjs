@@ -50,6 +50,7 @@ test('process options', HANG_GUARD, async () => {
   }
   for (const timeout of [-1, NaN, Infinity, '10', 1e300]) {
     await bad(sandbox.startProcess('true', { timeout }))
+    await bad(sandbox.startProcess('true', { killTimeout: timeout }))
   }
   await bad(sandbox.startProcess('true', { autoCleanup: 'yes' }))
   await bad(sandbox.startProcess('true', {}, 42))
@@ -117,6 +118,7 @@ test('ids, sessions, sandboxes, streams', HANG_GUARD, async () => {
   await bad(() => getSandbox('a\0b'))
   await bad(sandbox.streamProcessLogs('survivor', { signal: 'stop' }))
   await bad(sandbox.exec('true', { timeout: -1 }))
+  await bad(sandbox.exec('true', { killTimeout: -1 }), 'INVALID_ARGUMENT', /killTimeout/)
   await bad(sandbox.exec('true', 'opts'))
   await bad(() => parseSSEStream('data: {}\n\n').next(), 'INVALID_ARGUMENT', /ReadableStream/)
   await bad(() => parseSSEStream(new ReadableStream(), 'signal').next(), 'INVALID_ARGUMENT', /AbortSignal/)

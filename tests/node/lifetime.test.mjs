@@ -1,11 +1,13 @@
 // Lifetime, seen from child `node` scripts: a running process does not keep the event
 // loop alive (a pending wait or stream does), and whatever a script started is killed
 // when Node exits, so a script that forgets cleanup neither hangs nor leaves a server.
+// In this process: destroy racing starts in flight leaves nothing behind.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Sandbox, ProcessError } from 'procwright'
 import { ENTRY_MJS, scratch, pidGone, until } from './helpers.mjs'
 
 const HANG_GUARD = { timeout: 90_000 }
@@ -170,4 +172,57 @@ test('garbage collection never kills a running process whose handles were droppe
   assert.match(r.stdout, /alive=true/)
   const [pid] = pids(r.stdout)
   assert.ok(await until(() => pidGone(pid), { timeout: 10_000 })) // and Node's exit still kills it
+})
+
+/** Pids of live processes whose environment has key=value. */
+function liveWithEnv(key, value) {
+  const wanted = `${key}=${value}`
+  const found = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    let env
+    try {
+      env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0')
+    } catch {
+      continue
+    }
+    if (env.includes(wanted) && !pidGone(Number(name))) found.push(Number(name))
+  }
+  return found
+}
+
+test('destroy racing starts in flight leaves no survivors', { timeout: 180_000 }, async () => {
+  const TRIALS = 200
+  const STARTS = 20
+  const sandbox = new Sandbox()
+  const mark = `race-${process.pid}`
+  let refused = 0
+  for (let trial = 0; trial < TRIALS; trial++) {
+    // Settled as they come: the refused ones reject while destroy runs.
+    const starts = Promise.allSettled(
+      Array.from({ length: STARTS }, () => sandbox.startProcess(['sleep', '30'], { env: { PW_RACE: mark } })),
+    )
+    // The user's case: destroy while the starts are under way (every other trial
+    // after one turn of the event loop).
+    if (trial % 2 === 0) await null
+    await sandbox.destroy()
+    for (const r of await starts) {
+      if (r.status === 'fulfilled') {
+        assert.equal(r.value.status, 'killed', `trial ${trial}`)
+        assert.ok(pidGone(r.value.pid), `trial ${trial}: ${r.value.pid}`)
+      } else {
+        refused++
+        assert.ok(r.reason instanceof ProcessError, `${r.reason}`)
+        assert.equal(r.reason.code, 'PROCESS_ERROR')
+        assert.match(r.reason.message, /destroyed/)
+      }
+    }
+    assert.deepEqual(liveWithEnv('PW_RACE', mark), [], `trial ${trial}`)
+    assert.deepEqual(await sandbox.listProcesses(), [])
+  }
+  assert.ok(refused > 0)
+  // A start called after destroy returned works as in a fresh sandbox.
+  const p = await sandbox.startProcess('exit 0')
+  assert.equal((await p.waitForExit()).status, 'completed')
+  await sandbox.destroy()
 })

@@ -70,6 +70,15 @@ def pid_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def gone(pid: int) -> bool:
+    """Neither `kill(pid, 0)` reaches it nor is it more than a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return not pid_alive(pid)
+
+
 @pytest.fixture
 def alive() -> Callable[[int], bool]:
     return pid_alive

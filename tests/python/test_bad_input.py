@@ -91,6 +91,8 @@ async def test_wrong_command_types(sb, bystander, command):
         ({"timeout": 1e300}, "timeout"),
         ({"timeout": "5"}, "timeout"),
         ({"timeout": True}, "timeout"),
+        ({"kill_timeout": -1}, "kill_timeout"),
+        ({"kill_timeout": "5"}, "kill_timeout"),
         ({"auto_cleanup": "yes"}, "auto_cleanup"),
         ({"on_start": 3}, "on_start"),
         ({"on_exit": "x"}, "on_exit"),
@@ -258,6 +260,7 @@ def test_bad_get_sandbox_names():
 
 async def test_bad_exec_options(sb, bystander):
     await check(lambda: sb.exec("true", timeout=-1), match="timeout")
+    await check(lambda: sb.exec("true", kill_timeout=math.nan), match="kill_timeout")
     await check(lambda: sb.exec("true", env={"A": 3}), match="env")
     await check(lambda: sb.exec("true", on_output=1), match="on_output")
     await check(lambda: sb.exec("true", cwd="/nonexistent-dir-xyz"), "PROCESS_ERROR", ProcessError)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,7 @@ import textwrap
 import pytest
 
 import procwright
-from conftest import pid_alive
+from conftest import gone, pid_alive
 
 
 async def wait_gone(pid: int, timeout: float = 30.0) -> None:
@@ -222,3 +223,57 @@ async def test_blocking_shutdown_releases_the_gil():
     middle = [x for x in seen if start + 0.1 < x < end - 0.1]
     assert middle, "another Python thread could not run while shutdown_all waited"
     await wait_gone(p.pid)
+
+
+RACE_TRIALS = 200
+RACE_STARTS = 20
+
+
+def live_with_env(key: str, value: str) -> list[int]:
+    """Pids of live processes whose environment has key=value."""
+    wanted = f"{key}={value}".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if wanted in env and pid_alive(int(name)):
+            found.append(int(name))
+    return found
+
+
+async def test_destroy_racing_starts_leaves_no_survivors():
+    sb = procwright.Sandbox()
+    mark = f"race-{os.getpid()}"
+    outcomes = {"started": 0, "refused": 0}
+    for trial in range(RACE_TRIALS):
+        tasks = [
+            asyncio.create_task(sb.start_process(["sleep", "30"], env={"PW_RACE": mark}))
+            for _ in range(RACE_STARTS)
+        ]
+        # The user's case: the starts are under way when destroy is called. Every other
+        # trial they have not even begun running, which must end the same way.
+        if trial % 2 == 0:
+            await asyncio.sleep(0)
+        await asyncio.wait_for(sb.destroy(), 30)
+        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+        for r in results:
+            if isinstance(r, procwright.Process):
+                outcomes["started"] += 1
+                assert r.status == "killed", (trial, r)
+                assert gone(r.pid), (trial, r)
+            else:
+                outcomes["refused"] += 1
+                assert isinstance(r, procwright.ProcessError), (trial, r)
+                assert r.code == "PROCESS_ERROR" and "destroyed" in r.message, r
+        assert live_with_env("PW_RACE", mark) == [], trial
+        assert await sb.list_processes() == []
+    assert outcomes["refused"] > 0, outcomes
+    # A start called after destroy returned works as in a fresh sandbox.
+    p = await sb.start_process("exit 0")
+    assert (await p.wait_for_exit(30)).status == "completed"
+    await sb.destroy()

@@ -170,6 +170,7 @@ class ProcessScope:
         cwd: Optional[Path] = None,
         env: Optional[Env] = None,
         timeout: Optional[Seconds] = None,
+        kill_timeout: Optional[Seconds] = 5.0,
         auto_cleanup: bool = False,
         on_output: Optional[Callable[[StreamName, str], Union[None, Awaitable[None]]]] = None,
         on_exit: Optional[Callable[[Optional[int]], Union[None, Awaitable[None]]]] = None,
@@ -191,6 +192,7 @@ class ProcessScope:
         cwd: Optional[Path] = None,
         env: Optional[Env] = None,
         timeout: Optional[Seconds] = None,
+        kill_timeout: Optional[Seconds] = 5.0,
         on_output: Optional[Callable[[StreamName, str], Union[None, Awaitable[None]]]] = None,
     ) -> ExecResult: ...
 

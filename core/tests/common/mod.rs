@@ -229,3 +229,17 @@ pub fn env(pairs: &[(&str, Option<&str>)]) -> EnvChanges {
         .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
         .collect()
 }
+
+/// Live processes (not zombies) whose environment has `key=value`: how a test finds
+/// children whose pids it was never told.
+pub fn live_with_env(key: &str, value: &str) -> Vec<ProcStat> {
+    let wanted = format!("{key}={value}").into_bytes();
+    all_procs()
+        .into_iter()
+        .filter(|p| p.state != "Z" && p.state != "X")
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/environ", p.pid))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == wanted.as_slice()))
+        })
+        .collect()
+}
