@@ -35,6 +35,7 @@ mod signal;
 mod spawn;
 mod status;
 mod wait;
+mod watchdog;
 
 pub use command::{Command, EnvChanges};
 pub use error::{Error, ErrorCode, Result};

@@ -244,7 +244,7 @@ impl Sandbox {
             cwd,
         };
         let child = spawn::spawn(&spec).map_err(fail)?;
-        process.set_running(child.pid);
+        process.set_running(child.pid, child.lease);
         // Before the readers exist, so `on_start` always precedes the first `on_output`.
         if let Some(o) = &observer {
             o.on_start(&process);
