@@ -249,7 +249,11 @@ impl Dog {
         let mut cmd = std::process::Command::new("/bin/sh");
         cmd.args(["-c", SCRIPT, "procwright-watchdog"])
             .env_clear()
-            .env("PATH", "/usr/bin:/bin")
+            // For `sleep`, wherever this system keeps it.
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            )
             .current_dir("/")
             .stdin(Stdio::from(rx))
             .stdout(Stdio::null())
