@@ -36,7 +36,8 @@ use std::time::{Duration, Instant};
 /// How often a group whose leader has ended is checked for remaining members.
 pub(crate) const STRAY_POLL: Duration = Duration::from_millis(500);
 
-/// Room for 100,000 lines should the watchdog fall behind; a full pipe would lose one.
+/// Room for 100,000 lines should the watchdog fall behind; a pipe that is full all the
+/// same means a stuck watchdog, which is replaced.
 const PIPE_SIZE: usize = 1024 * 1024;
 
 /// A watchdog that died sooner than this after its start is not restarted from its
@@ -44,10 +45,12 @@ const PIPE_SIZE: usize = 1024 * 1024;
 /// `/bin/sh` cannot turn into a loop of restarts.
 const RESTART_AFTER: Duration = Duration::from_secs(1);
 
-/// Run by `/bin/sh` (dash, bash, busybox: POSIX only, no builtin beyond `kill`).
-/// One variable per group keeps adding and forgetting cheap however many there are.
+/// Run by `/bin/sh`: POSIX sh only (tried with dash and bash), and `sleep` the one
+/// outside command, used only once the host is gone. One variable per group keeps
+/// adding and forgetting cheap however many groups there are.
 const SCRIPT: &str = r#"# procwright watchdog: kills what its host started once the host is gone
 trap '' HUP INT QUIT PIPE TERM
+set -f
 while read -r line; do
   g=${line#?}
   case $g in ''|*[!0-9]*) continue ;; esac
