@@ -509,7 +509,8 @@ mod tests {
         );
         assert!(until(|| dog_pid().is_some_and(|d| d != old)).await);
         let new = dog_pid().unwrap();
-        assert_eq!(state_of(new).as_deref(), Some("S"));
+        let state = state_of(new);
+        assert!(state.as_deref().is_some_and(|s| s != "Z"), "{state:?}");
         // The process lives on, still guarded (that the new watchdog acts on it is
         // tests/host_death.rs's part).
         assert!(guarded(p.pid().unwrap()));
