@@ -28,6 +28,12 @@ pub(crate) fn signal_group(pgid: u32, sig: Signal) -> Result<()> {
     }
 }
 
+/// Whether the group has any member at all, zombies included: while it has, its id
+/// cannot be given to another group. One syscall, however many processes run.
+pub(crate) fn group_exists(pgid: u32) -> bool {
+    rustix::process::test_kill_process_group(pid(pgid)) != Err(rustix::io::Errno::SRCH)
+}
+
 /// Whether any member of the group is still running (zombies waiting to be reaped by
 /// someone else do not count: they can no longer do anything).
 pub(crate) fn group_alive(pgid: u32) -> bool {

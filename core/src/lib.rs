@@ -39,6 +39,7 @@ mod sockets;
 mod spawn;
 mod status;
 mod wait;
+mod watchdog;
 
 pub use command::{Command, EnvChanges};
 pub use error::{Error, ErrorCode, Result};

@@ -2,6 +2,7 @@
 
 use crate::process::{Process, ProcessObserver};
 use crate::signal::Signal;
+use crate::watchdog::{GroupLease, STRAY_POLL};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,7 +67,9 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         },
     };
-    process.note_strays();
+    if let Some(lease) = process.note_strays() {
+        tokio::spawn(release_when_empty(lease));
+    }
     let _ = exited_tx.send(true);
     for r in readers {
         let _ = r.await;
@@ -83,6 +86,16 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
         obs.on_exit(info.exit_code);
     }
     process.finish(info);
+}
+
+/// Members outlived the leader: the group stays guarded by the watchdog until they are
+/// gone (killed, or ended on their own), and no longer, since its id may then be reused.
+/// (A zombie member keeps the id taken, so it keeps the group guarded, harmlessly.)
+pub(crate) async fn release_when_empty(lease: GroupLease) {
+    while !lease.released() && crate::group::group_exists(lease.pgid()) {
+        tokio::time::sleep(STRAY_POLL).await;
+    }
+    lease.release();
 }
 
 #[cfg(test)]

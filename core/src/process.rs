@@ -11,6 +11,7 @@ use crate::signal::Signal;
 use crate::spawn::{self, WaitOutcome};
 use crate::status::{ExitInfo, ProcessStatus};
 use crate::wait::{self, LogMatch};
+use crate::watchdog::GroupLease;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
@@ -47,6 +48,8 @@ pub(crate) struct State {
     /// Members of the group outlived the leader. Only then is the group of an ended
     /// process signalled: while members live its id cannot be reused by another group.
     pub strays: bool,
+    /// The group's guard by the watchdog, once spawned.
+    pub lease: Option<GroupLease>,
 }
 
 pub(crate) struct Inner {
@@ -100,6 +103,7 @@ impl Process {
                     signalled: false,
                     reaped: None,
                     strays: false,
+                    lease: None,
                 }),
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
@@ -300,11 +304,28 @@ impl Process {
             .flatten()
     }
 
-    /// Called once the leader is reaped: remembers whether its group lives on.
-    pub(crate) fn note_strays(&self) {
-        if let Some(pgid) = self.pid() {
-            if group::group_alive(pgid) {
-                self.inner.state.lock().unwrap().strays = true;
+    /// Called once the leader is reaped: remembers whether its group lives on. An empty
+    /// group is released from the watchdog now; one with members left is returned, to
+    /// be released once they are gone.
+    pub(crate) fn note_strays(&self) -> Option<GroupLease> {
+        let lease = self.inner.state.lock().unwrap().lease.clone()?;
+        if group::group_alive(lease.pgid()) {
+            self.inner.state.lock().unwrap().strays = true;
+            return Some(lease);
+        }
+        lease.release();
+        None
+    }
+
+    /// Releases the group from the watchdog if the leader is reaped and no member runs.
+    fn release_if_empty(&self) {
+        let lease = {
+            let st = self.inner.state.lock().unwrap();
+            st.reaped.and(st.lease.clone())
+        };
+        if let Some(lease) = lease.filter(|l| !l.released()) {
+            if !group::group_alive(lease.pgid()) {
+                lease.release();
             }
         }
     }
@@ -361,9 +382,10 @@ impl Process {
         self.inner.state.lock().unwrap().signalled = true;
     }
 
-    pub(crate) fn set_running(&self, pid: u32) {
+    pub(crate) fn set_running(&self, pid: u32, lease: GroupLease) {
         let mut st = self.inner.state.lock().unwrap();
         st.pid = Some(pid);
+        st.lease = Some(lease);
         st.status = ProcessStatus::Running;
     }
 }
@@ -398,5 +420,10 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
         while p.reap().is_none() && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+    // Their supervisors may never run again (the runtime may be gone): let the watchdog
+    // forget the emptied groups here, before their ids can be reused.
+    for p in procs {
+        p.release_if_empty();
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::process::Process;
+use crate::watchdog::GroupLease;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::Notify;
 
@@ -143,9 +144,9 @@ fn end_epoch(t: &mut Table) {
 impl Admission<'_> {
     /// Marks `process` running as `pid`; false if its epoch has ended, and then the
     /// caller must kill the child.
-    pub fn register(&self, process: &Process, pid: u32) -> bool {
+    pub fn register(&self, process: &Process, pid: u32, lease: GroupLease) -> bool {
         let t = self.records.table();
-        process.set_running(pid);
+        process.set_running(pid, lease);
         t.epoch == self.epoch.0
     }
 }
@@ -184,7 +185,7 @@ mod tests {
         let e = r.admit(before, &record("b")).err().unwrap();
         assert!(e.message.contains("destroyed"), "{}", e.message);
         // Admitted before it: told to kill its child, and waited for.
-        assert!(!admitted.register(&a, 1));
+        assert!(!admitted.register(&a, 1, GroupLease::unguarded(1)));
         assert!(
             tokio::time::timeout(std::time::Duration::from_millis(50), r.settled())
                 .await
@@ -195,7 +196,10 @@ mod tests {
         r.settled().await;
         // The new epoch works as a fresh sandbox.
         let c = record("c");
-        assert!(r.admit(r.epoch(), &c).unwrap().register(&c, 2));
+        assert!(r
+            .admit(r.epoch(), &c)
+            .unwrap()
+            .register(&c, 2, GroupLease::unguarded(2)));
         assert_eq!(r.len(), 1);
     }
 }

@@ -265,7 +265,7 @@ impl Sandbox {
             cwd,
         };
         let child = spawn::spawn(&spec).map_err(fail)?;
-        let current = admission.register(&process, child.pid);
+        let current = admission.register(&process, child.pid, child.lease);
         // A start overtaken by `destroy` reports only its error.
         let observer = observer.filter(|_| current);
         // Before the readers exist, so `on_start` always precedes the first `on_output`.

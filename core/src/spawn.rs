@@ -1,6 +1,7 @@
 //! Spawning a child in its own process group, and reaping it through a pidfd.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::watchdog::{self, GroupLease};
 use rustix::process::Pid;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::OwnedFd;
@@ -24,6 +25,8 @@ pub(crate) struct SpawnSpec {
 pub(crate) struct Spawned {
     pub pid: u32,
     pub pidfd: OwnedFd,
+    /// Its group, guarded by the watchdog from now until the group is empty.
+    pub lease: GroupLease,
     pub stdout: Receiver,
     pub stderr: Receiver,
 }
@@ -53,6 +56,8 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
         cmd.current_dir(cwd);
     }
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    // Before the child exists, so that it is guarded as soon as its group is known.
+    watchdog::prepare();
     let child = cmd.spawn().map_err(|e| {
         Error::new(
             ErrorCode::ProcessError,
@@ -72,9 +77,11 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
             let _ = rustix::process::waitpid(Some(raw), rustix::process::WaitOptions::empty());
             Error::new(ErrorCode::ProcessError, format!("pidfd_open failed: {e}"))
         })?;
+    let lease = GroupLease::guard(pid);
     Ok(Spawned {
         pid,
         pidfd,
+        lease,
         stdout: receiver(out_r)?,
         stderr: receiver(err_r)?,
     })

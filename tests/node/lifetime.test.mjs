@@ -2,6 +2,7 @@
 // loop alive (a pending wait or stream does), and whatever a script started is killed
 // when Node exits, so a script that forgets cleanup neither hangs nor leaves a server.
 // In this process: destroy racing starts in flight leaves nothing behind.
+// A signal that ends Node without its exit hook leaves the killing to the watchdog.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -225,4 +226,139 @@ test('destroy racing starts in flight leaves no survivors', { timeout: 180_000 }
   const p = await sandbox.startProcess('exit 0')
   assert.equal((await p.waitForExit()).status, 'completed')
   await sandbox.destroy()
+})
+
+/** Every process of group `pgid` that can still run. */
+function groupMembers(pgid) {
+  const found = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    let fields
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    } catch {
+      continue
+    }
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') found.push(Number(name))
+  }
+  return found
+}
+
+function sleepsIn(pgid) {
+  return groupMembers(pgid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n'
+    } catch {
+      return false
+    }
+  }).length
+}
+
+/**
+ * Starts a host script that starts a plain process, a tree and one that ignores SIGTERM,
+ * prints `groups=a,b,c` and keeps running; `tail` is appended to it. Resolves once the
+ * tree's two sleeps run, with the child, its groups, their processes and its exit.
+ */
+async function startHost(tail = '') {
+  const dir = scratch()
+  const file = join(dir, 'host.mjs')
+  writeFileSync(
+    file,
+    `
+    import { Sandbox } from ${JSON.stringify(ENTRY_MJS)}
+    const sandbox = new Sandbox()
+    const plain = await sandbox.startProcess(['sleep', '300'])
+    const tree = await sandbox.startProcess(['sh', '-c', 'sleep 300 & sleep 300'])
+    const stubborn = await sandbox.startProcess("trap '' TERM; echo armed; sleep 300")
+    await stubborn.waitForLog('armed')
+    const keepAlive = setInterval(() => {}, 1000)
+    console.log('groups=' + [plain.pid, tree.pid, stubborn.pid].join(','))
+    ${tail}
+  `,
+  )
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout: () => stdout, stderr: () => stderr })),
+  )
+  const host = { child, groups: [], pids: [], exited }
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d
+      const m = stdout.match(/groups=([\d,]+)\n/)
+      if (m && host.groups.length === 0) {
+        host.groups = m[1].split(',').map(Number)
+        resolve()
+      }
+    })
+    exited.then(() => reject(new Error(`the host ended early\nstdout: ${stdout}\nstderr: ${stderr}`)))
+  })
+  assert.ok(await until(() => sleepsIn(host.groups[1]) === 2, { timeout: 30_000 }), 'the tree did not start')
+  host.pids = host.groups.flatMap(groupMembers)
+  return host
+}
+
+/** Whatever the outcome, leaves nothing running: the host, then its groups. */
+function cleanUp(host) {
+  if (host === undefined) return
+  if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL')
+  for (const g of host.groups) {
+    try {
+      process.kill(-g, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function assertAllGone(pids) {
+  // Generous: the watchdog needs about half a second.
+  await until(() => pids.every(pidGone), { timeout: 5_000 })
+  const left = pids.filter((pid) => !pidGone(pid))
+  assert.deepEqual(left, [], `still running 5 s after the host ended: ${left}`)
+}
+
+for (const signal of ['SIGTERM', 'SIGKILL', 'SIGINT']) {
+  test(`${signal} to Node, with no handler, leaves nothing it started running`, HANG_GUARD, async () => {
+    // None of these runs Node's exit hook: only the watchdog can clean up.
+    let host
+    try {
+      host = await startHost()
+      assert.ok(host.pids.length >= 4, `${host.pids}`)
+      host.child.kill(signal)
+      const r = await host.exited
+      // Node's own behaviour is unchanged: the signal still ends it.
+      assert.equal(r.signal, signal, r.stderr())
+      await assertAllGone(host.pids)
+    } finally {
+      cleanUp(host)
+    }
+  })
+}
+
+test("Node's own SIGTERM handler still runs, and Node lives until it chooses to exit", HANG_GUARD, async () => {
+  let host
+  try {
+    host = await startHost(`
+      process.on('SIGTERM', () => {
+        console.log('handler ran')
+        setTimeout(() => {
+          let alive = true
+          try { process.kill(plain.pid, 0) } catch { alive = false }
+          console.log('still running=' + alive)
+          process.exit(7)
+        }, 500)
+      })
+    `)
+    host.child.kill('SIGTERM')
+    const r = await host.exited
+    assert.equal(r.code, 7, r.stderr())
+    assert.match(r.stdout(), /handler ran\nstill running=true\n/)
+    await assertAllGone(host.pids)
+  } finally {
+    cleanUp(host)
+  }
 })

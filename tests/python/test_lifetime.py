@@ -1,11 +1,12 @@
 """Everything started is killed: leaving `async with`, destroy(), garbage collection of
-the last handle, and interpreter exit."""
+the last handle, interpreter exit, and any other end of the interpreter (the watchdog)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -277,3 +278,115 @@ async def test_destroy_racing_starts_leaves_no_survivors():
     p = await sb.start_process("exit 0")
     assert (await p.wait_for_exit(30)).status == "completed"
     await sb.destroy()
+
+
+HOST = """
+import asyncio, os, sys
+import procwright
+
+async def main():
+    sb = procwright.Sandbox()
+    plain = await sb.start_process(["sleep", "300"])
+    tree = await sb.start_process(["sh", "-c", "sleep 300 & sleep 300"])
+    stubborn = await sb.start_process("trap '' TERM; echo armed; sleep 300")
+    await stubborn.wait_for_log("armed", timeout=30)
+    print(plain.pid, tree.pid, stubborn.pid, flush=True)
+    # The test says when, once it has seen every process.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    if sys.argv[1] == "os._exit":
+        os._exit(0)
+    await asyncio.sleep(300)
+
+asyncio.run(main())
+"""
+
+
+def group_members(pgid: int) -> list[int]:
+    """Every process of group `pgid` that can still run."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            found.append(int(name))
+    return found
+
+
+def sleeps_in(pgid: int) -> int:
+    count = 0
+    for pid in group_members(pgid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                count += f.read() == "sleep\n"
+        except OSError:
+            pass
+    return count
+
+
+def running(pid: int) -> bool:
+    """Alive as kill(pid, 0) sees it, and not a zombie (one left to PID 1 can do nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return pid_alive(pid)
+
+
+@pytest.mark.parametrize(
+    "how,returncode",
+    [
+        # Python's own behaviour is unchanged: SIGTERM still ends it with SIGTERM.
+        ("SIGTERM", -signal.SIGTERM),
+        ("SIGKILL", -signal.SIGKILL),
+        ("os._exit", 0),
+    ],
+)
+async def test_everything_started_is_gone_however_the_host_ends(how, returncode):
+    # None of these runs atexit hooks or finalizers: only the watchdog can clean up.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        HOST,
+        how,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    groups: list[int] = []
+    try:
+        line = await asyncio.wait_for(proc.stdout.readline(), 60)
+        groups = [int(x) for x in line.split()]
+        assert len(groups) == 3, line
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while sleeps_in(groups[1]) < 2:  # both sleeps of the tree have started
+            assert loop.time() < deadline, group_members(groups[1])
+            await asyncio.sleep(0.02)
+        pids = [pid for g in groups for pid in group_members(g)]
+        assert len(pids) >= 4, pids
+        if how == "os._exit":
+            proc.stdin.write(b"now\n")
+        else:
+            proc.send_signal(getattr(signal, how))
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == returncode, err.decode()
+        # Generous: the watchdog needs about half a second.
+        deadline = loop.time() + 5
+        while any(running(pid) for pid in pids) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        left = [pid for pid in pids if running(pid)]
+        assert not left, f"still running 5 s after the host ended: {left}"
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        for g in groups:
+            try:
+                os.killpg(g, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

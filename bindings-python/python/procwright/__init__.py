@@ -13,7 +13,8 @@ ready, from asyncio.
 
 Every time is in seconds (floats). Everything a sandbox started is killed when it is
 destroyed, when it leaves ``async with``, when its last handle is garbage-collected and
-at interpreter exit.
+at interpreter exit; should Python end without exiting (SIGKILL, SIGTERM, ``os._exit``),
+a watchdog process kills it all within about a second.
 """
 
 from __future__ import annotations
