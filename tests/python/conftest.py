@@ -79,6 +79,23 @@ def gone(pid: int) -> bool:
     return not pid_alive(pid)
 
 
+def group_members(pgid: int) -> list[int]:
+    """Pids of process group `pgid` that can still run (zombies do not count: this
+    machine's PID 1 never reaps orphans)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            found.append(int(name))
+    return found
+
+
 @pytest.fixture
 def alive() -> Callable[[int], bool]:
     return pid_alive

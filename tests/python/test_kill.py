@@ -13,24 +13,7 @@ import time
 import pytest
 
 import procwright
-from conftest import gone
-
-
-def live_group_members(pgid: int) -> list[int]:
-    """Pids whose process group is `pgid` and that are not zombies."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == pgid and state not in ("Z", "X"):
-            found.append(int(name))
-    return found
+from conftest import gone, group_members as live_group_members
 
 
 async def leader_gone_member_running(sb: procwright.Sandbox) -> tuple[procwright.Process, int]:

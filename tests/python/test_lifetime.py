@@ -14,7 +14,7 @@ import textwrap
 import pytest
 
 import procwright
-from conftest import gone, pid_alive
+from conftest import gone, group_members, pid_alive
 
 
 async def wait_gone(pid: int, timeout: float = 30.0) -> None:
@@ -299,22 +299,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def group_members(pgid: int) -> list[int]:
-    """Every process of group `pgid` that can still run."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            found.append(int(name))
-    return found
 
 
 def sleeps_in(pgid: int) -> int:
