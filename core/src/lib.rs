@@ -24,6 +24,7 @@ mod lifecycle;
 mod lines;
 mod logfile;
 mod logs;
+mod matcher;
 mod ownership;
 mod pattern;
 mod port;
@@ -47,6 +48,8 @@ pub use event::{LogEvent, LogEventKind, LogStream};
 pub use exec::{ExecOptions, ExecResult, OutputCallback};
 pub use logfile::ROTATE_AT;
 pub use logs::{Logs, StreamKind};
+#[doc(hidden)]
+pub use matcher::busy_jobs;
 pub use ownership::Ownership;
 pub use pattern::{Pattern, PatternMatch, RegexFlags};
 pub use port::{validate_port, PortMode, PortWaitOptions, StatusRange, DEFAULT_PORT_INTERVAL};

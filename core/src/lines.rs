@@ -1,139 +1,157 @@
-//! Splits a stream's chunks into lines for waits, keeping the unfinished last line.
+//! Where one stream's lines begin and end, by absolute offset, as a terminal shows them.
+//!
+//! A line ends at `\n` (a `\r\n` pair is one ending), or at a `\r` not followed by `\n`:
+//! progress bars and spinners redraw one line with bare `\r`, and each redraw is a frame
+//! of that line. Only offsets are kept, never the bytes: the bytes stay in the log
+//! store, and a wait copies a line out only while it tests it, so a hundred waits on
+//! one endless line cost no more memory than one.
 
-use bytes::Bytes;
-
-/// Reassembles lines of one stream across chunk boundaries, within a byte bound.
-pub(crate) struct LineAssembler {
-    partial: Vec<u8>,
-    max_line: usize,
-    /// Whether `partial` was tested as it is now.
-    tail_tested: bool,
+/// How a line ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// A bare `\r`: the line will be redrawn (a frame of a progress bar).
+    Frame,
+    /// `\n` or `\r\n`.
+    Newline,
 }
 
-impl LineAssembler {
-    pub(crate) fn new(max_line: usize) -> LineAssembler {
-        LineAssembler {
-            partial: Vec::new(),
-            max_line: max_line.max(1),
-            tail_tested: false,
-        }
-    }
+/// A finished line: bytes `start..end` of the stream, without its ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u64,
+    pub end: u64,
+    pub ending: Ending,
+}
 
-    /// Feeds a chunk, calling `on_line` for each complete line and keeping the rest as
-    /// the unfinished line. Stops early when `on_line` returns `Some`.
-    pub(crate) fn feed<T>(
-        &mut self,
-        data: &Bytes,
-        mut on_line: impl FnMut(&[u8]) -> Option<T>,
-    ) -> Option<T> {
-        let mut rest: &[u8] = data;
-        while let Some(pos) = memchr::memchr(b'\n', rest) {
-            let (line, after) = rest.split_at(pos);
-            rest = &after[1..];
-            let found = if self.partial.is_empty() {
-                on_line(strip_cr(line))
+/// Finds line endings in one stream's chunks, keeping the unfinished line as offsets.
+#[derive(Debug, Default)]
+pub(crate) struct LineSplitter {
+    /// Where the unfinished line starts.
+    start: u64,
+    /// Where the data fed so far ends; `None` before the first chunk.
+    end: Option<u64>,
+    /// A `\r` that ended the data fed so far: until the next byte shows whether `\n`
+    /// follows, it is not known whether it ends a frame or a line.
+    cr_at: Option<u64>,
+}
+
+impl LineSplitter {
+    /// Feeds the chunk at `offset`, appending each line it finishes to `out`. A chunk
+    /// that does not start where the last one ended follows output dropped by the log
+    /// limit: the unfinished line is abandoned, so two half lines are never joined.
+    pub(crate) fn feed(&mut self, offset: u64, data: &[u8], out: &mut Vec<Span>) {
+        if self.end != Some(offset) {
+            self.start = offset;
+            self.cr_at = None;
+        }
+        self.end = Some(offset + data.len() as u64);
+        let mut i = 0;
+        if let Some(cr) = self.cr_at.take() {
+            if data.first() == Some(&b'\n') {
+                self.finish(cr, cr + 2, Ending::Newline, out);
+                i = 1;
             } else {
-                self.partial.extend_from_slice(line);
-                let whole = std::mem::take(&mut self.partial);
-                on_line(strip_cr(&whole))
-            };
-            self.tail_tested = false;
-            if found.is_some() {
-                self.partial.clear();
-                return found;
+                self.finish(cr, cr + 1, Ending::Frame, out);
             }
         }
-        if !rest.is_empty() {
-            self.partial.extend_from_slice(rest);
-            self.tail_tested = false;
-            if self.partial.len() > self.max_line {
-                // A line longer than the log limit keeps only its newest bytes, as the log does.
-                let cut = self.partial.len() - self.max_line;
-                self.partial.drain(..cut);
+        while let Some(found) = memchr::memchr2(b'\n', b'\r', &data[i..]) {
+            let p = i + found;
+            let at = offset + p as u64;
+            i = p + 1;
+            if data[p] == b'\n' {
+                self.finish(at, at + 1, Ending::Newline, out);
+            } else if p + 1 == data.len() {
+                self.cr_at = Some(at);
+            } else if data[p + 1] == b'\n' {
+                self.finish(at, at + 2, Ending::Newline, out);
+                i = p + 2;
+            } else {
+                self.finish(at, at + 1, Ending::Frame, out);
             }
         }
-        None
     }
 
-    /// Tests the unfinished last line (a prompt without a newline), once per change.
-    /// Called only when the reader has caught up, so a long line arriving in many
-    /// chunks is not rescanned for every chunk.
-    pub(crate) fn tail<T>(&mut self, on_line: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
-        if self.partial.is_empty() || self.tail_tested {
-            return None;
-        }
-        self.tail_tested = true;
-        on_line(&self.partial)
+    fn finish(&mut self, end: u64, next: u64, ending: Ending, out: &mut Vec<Span>) {
+        out.push(Span {
+            start: self.start,
+            end,
+            ending,
+        });
+        self.start = next;
     }
 
-    /// Forgets the unfinished line: the bytes that would continue it were dropped.
-    pub(crate) fn reset(&mut self) {
-        self.partial.clear();
-        self.tail_tested = false;
+    /// The unfinished last line (a prompt without a newline, the frame being drawn) as
+    /// `start..end`, if it has any bytes.
+    pub(crate) fn unfinished(&self) -> Option<(u64, u64)> {
+        let end = self.cr_at.or(self.end)?;
+        (end > self.start).then_some((self.start, end))
     }
-}
-
-fn strip_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Lines seen when each chunk is followed by a caught-up tail test.
-    fn lines_of(chunks: &[&str]) -> Vec<String> {
-        let mut a = LineAssembler::new(1 << 20);
-        let mut seen = Vec::new();
+    /// The lines of `chunks` fed back to back, as text, with `|` after a frame.
+    fn lines_of(chunks: &[&str]) -> (Vec<String>, Option<String>) {
+        let all: String = chunks.concat();
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        let mut offset = 0u64;
         for c in chunks {
-            a.feed::<()>(&Bytes::copy_from_slice(c.as_bytes()), |l| {
-                seen.push(String::from_utf8_lossy(l).into_owned());
-                None
-            });
-            a.tail::<()>(|l| {
-                seen.push(format!("tail:{}", String::from_utf8_lossy(l)));
-                None
-            });
+            s.feed(offset, c.as_bytes(), &mut out);
+            offset += c.len() as u64;
         }
-        seen
+        let text = |a: u64, b: u64| all[a as usize..b as usize].to_owned();
+        let lines = out
+            .iter()
+            .map(|l| match l.ending {
+                Ending::Newline => text(l.start, l.end),
+                Ending::Frame => format!("{}|", text(l.start, l.end)),
+            })
+            .collect();
+        (lines, s.unfinished().map(|(a, b)| text(a, b)))
     }
 
     #[test]
-    fn joins_lines_split_across_chunks_and_reports_the_tail() {
+    fn newline_crlf_and_bare_cr() {
+        let (lines, rest) = lines_of(&["a\r\nb\nc\rd\re"]);
+        assert_eq!(lines, ["a", "b", "c|", "d|"]);
+        assert_eq!(rest.as_deref(), Some("e"));
+    }
+
+    #[test]
+    fn a_cr_at_the_end_of_a_chunk_waits_for_the_next_byte() {
+        let (lines, rest) = lines_of(&["Done\r"]);
+        assert!(lines.is_empty());
+        assert_eq!(rest.as_deref(), Some("Done"));
+        let (lines, rest) = lines_of(&["a\r", "\nb"]);
+        assert_eq!(lines, ["a"]);
+        assert_eq!(rest.as_deref(), Some("b"));
+        let (lines, _) = lines_of(&["a\r", "b\n"]);
+        assert_eq!(lines, ["a|", "b"]);
+    }
+
+    #[test]
+    fn lines_split_across_chunks_are_one_span() {
+        let (lines, rest) = lines_of(&["Ser", "ver ready\nnext"]);
+        assert_eq!(lines, ["Server ready"]);
+        assert_eq!(rest.as_deref(), Some("next"));
+    }
+
+    #[test]
+    fn a_gap_abandons_the_unfinished_line() {
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        s.feed(0, b"start-of-", &mut out);
+        s.feed(100, b"end\n", &mut out);
         assert_eq!(
-            lines_of(&["Ser", "ver ready\nnext"]),
-            ["tail:Ser", "Server ready", "tail:next"]
+            out,
+            [Span {
+                start: 100,
+                end: 103,
+                ending: Ending::Newline
+            }]
         );
-        assert_eq!(lines_of(&["a\r\nb\n"]), ["a", "b"]);
-        assert_eq!(lines_of(&["> "]), ["tail:> "]);
-    }
-
-    #[test]
-    fn the_tail_is_tested_once_per_change_and_forgotten_on_reset() {
-        let mut a = LineAssembler::new(100);
-        a.feed::<()>(&Bytes::from_static(b"abc"), |_| None);
-        assert_eq!(a.tail(|l| Some(l.to_vec())), Some(b"abc".to_vec()));
-        assert_eq!(a.tail(|l| Some(l.to_vec())), None);
-        a.reset();
-        a.feed::<()>(&Bytes::from_static(b"def"), |_| None);
-        assert_eq!(a.tail(|l| Some(l.to_vec())), Some(b"def".to_vec()));
-    }
-
-    #[test]
-    fn stops_at_the_first_hit() {
-        let mut a = LineAssembler::new(100);
-        let hit = a.feed(&Bytes::from_static(b"x\ny\nz\n"), |l| {
-            (l == b"y").then_some(1)
-        });
-        assert_eq!(hit, Some(1));
-    }
-
-    #[test]
-    fn an_endless_line_stays_bounded() {
-        let mut a = LineAssembler::new(10);
-        for _ in 0..100 {
-            a.feed::<()>(&Bytes::from_static(b"0123456789abcdef"), |_| None);
-        }
-        assert!(a.partial.len() <= 10);
     }
 }

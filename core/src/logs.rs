@@ -43,7 +43,6 @@ const MIN_RING: usize = 64 * 1024;
 /// One read from a pipe, as handed to readers (a copy out of the ring).
 #[derive(Debug, Clone)]
 pub(crate) struct Chunk {
-    #[allow(dead_code)]
     pub seq: u64,
     pub stream: StreamKind,
     /// Absolute offset of `data` in its stream; a reader that finds it past where the
@@ -335,6 +334,23 @@ impl LogStore {
             }));
         }
         (out, next)
+    }
+
+    /// The kept bytes of one stream between two absolute offsets, clamped to what is
+    /// still kept, with the offset the copy really starts at (later than `from` when the
+    /// log limit dropped the start). Waits copy a long line out of here only while they
+    /// test it, rather than each keeping its own copy.
+    pub(crate) fn copy_range(&self, stream: StreamKind, from: u64, to: u64) -> (Vec<u8>, u64) {
+        let g = self.inner.lock().unwrap();
+        let ring = &g.rings[stream.index()];
+        let start = from.max(ring.oldest());
+        (ring.copy(start, to.min(ring.written)), start)
+    }
+
+    /// The sequence number the next entry will get: what a reader that starts now has
+    /// to replay ends before it.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.inner.lock().unwrap().next_seq
     }
 
     /// Everything kept, per stream.

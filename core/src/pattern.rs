@@ -51,7 +51,23 @@ pub enum Pattern {
         flags: RegexFlags,
         /// The compiled form.
         compiled: fancy_regex::Regex,
+        /// Needs backtracking (lookaround, backreference…): matched start position by
+        /// start position, within a budget, off the runtime.
+        hard: bool,
     },
+}
+
+/// How testing one line under a budget ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// The line matched.
+    Match(PatternMatch),
+    /// The line did not match.
+    NoMatch,
+    /// The pattern could not finish on this line within its budget.
+    TooLong,
+    /// The asker is gone.
+    Cancelled,
 }
 
 /// Where and how a pattern matched one line.
@@ -65,8 +81,53 @@ pub struct PatternMatch {
     pub index: usize,
 }
 
-/// Bounds backtracking so a pathological pattern fails loudly instead of spinning.
+/// Bounds backtracking at one start position; past it the line counts as too long for
+/// the pattern (see [`Pattern::find_bounded`]).
 const BACKTRACK_LIMIT: usize = 1_000_000;
+
+fn to_match(compiled: &fancy_regex::Regex, caps: &fancy_regex::Captures<'_, str>) -> PatternMatch {
+    let groups = (0..caps.len())
+        .map(|i| caps.get(i).map(|m| m.as_str().to_owned()))
+        .collect();
+    let named = compiled
+        .capture_names()
+        .flatten()
+        .map(|n| (n.to_owned(), caps.name(n).map(|m| m.as_str().to_owned())))
+        .collect();
+    let index = caps.get(0).map_or(0, |m| m.start());
+    PatternMatch {
+        groups,
+        named,
+        index,
+    }
+}
+
+/// Whether the pattern has a construct only a backtracking engine runs (lookaround,
+/// backreference, atomic group, conditional…); anything else fancy-regex hands whole to
+/// the linear-time engine. When the parse is in doubt, it counts as backtracking.
+fn needs_backtracking(source: &str, flags: RegexFlags) -> bool {
+    use fancy_regex::Expr;
+    let parse_flags = if flags.verbose { 1 << 4 } else { 0 };
+    let Ok(tree) = Expr::parse_tree_with_flags(source, parse_flags) else {
+        return true;
+    };
+    tree.expr.has_descendant_or_self(|e| {
+        !matches!(
+            e,
+            Expr::Empty
+                | Expr::Any { .. }
+                | Expr::Assertion(_)
+                | Expr::GeneralNewline { .. }
+                | Expr::Literal { .. }
+                | Expr::LiteralBytes { .. }
+                | Expr::Concat(_)
+                | Expr::Alt(_)
+                | Expr::Group(_)
+                | Expr::Repeat { .. }
+                | Expr::Delegate { .. }
+        )
+    })
+}
 
 impl Pattern {
     /// A substring pattern; an empty one is `INVALID_PATTERN`.
@@ -97,6 +158,7 @@ impl Pattern {
             source: source.to_owned(),
             flags,
             compiled,
+            hard: needs_backtracking(source, flags),
         })
     }
 
@@ -138,22 +200,60 @@ impl Pattern {
                         format!("regex {} could not run: {e}", self.describe()),
                     )
                 })?;
-                let Some(caps) = caps else { return Ok(None) };
-                let groups = (0..caps.len())
-                    .map(|i| caps.get(i).map(|m| m.as_str().to_owned()))
-                    .collect();
-                let named = compiled
-                    .capture_names()
-                    .flatten()
-                    .map(|n| (n.to_owned(), caps.name(n).map(|m| m.as_str().to_owned())))
-                    .collect();
-                let index = caps.get(0).map_or(0, |m| m.start());
-                Ok(Some(PatternMatch {
-                    groups,
-                    named,
-                    index,
-                }))
+                Ok(caps.map(|c| to_match(compiled, &c)))
             }
+        }
+    }
+
+    /// Whether testing a line may cost more than a linear scan (a backtracking regex).
+    pub(crate) fn is_hard(&self) -> bool {
+        matches!(self, Pattern::Regex { hard: true, .. })
+    }
+
+    /// Tests one line, giving up when `cancel` is set or `deadline` passes. A backtracking
+    /// pattern is tried start position by start position (anchored), so the checks run
+    /// between positions: fancy-regex's own backtrack limit does not count the steps of
+    /// the sub-expressions it delegates to the linear engine, which is how `(?!x).*b`
+    /// spent 28 s on one 200 000-character line.
+    pub(crate) fn find_bounded(
+        &self,
+        line: &str,
+        cancel: &crate::matcher::Cancel,
+        deadline: std::time::Instant,
+    ) -> Found {
+        let Pattern::Regex {
+            compiled,
+            hard: true,
+            ..
+        } = self
+        else {
+            return match self.find(line) {
+                Ok(Some(m)) => Found::Match(m),
+                Ok(None) => Found::NoMatch,
+                Err(_) => Found::TooLong,
+            };
+        };
+        let mut pos = 0;
+        loop {
+            if cancel.is_set() {
+                return Found::Cancelled;
+            }
+            if std::time::Instant::now() >= deadline {
+                return Found::TooLong;
+            }
+            let input = fancy_regex::RegexInput::new(line)
+                .from_pos(pos)
+                .anchored(true);
+            match compiled.captures_input(input) {
+                Ok(Some(c)) => return Found::Match(to_match(compiled, &c)),
+                Ok(None) => {}
+                // The backtrack limit: this line is too long for this pattern.
+                Err(_) => return Found::TooLong,
+            }
+            if pos >= line.len() {
+                return Found::NoMatch;
+            }
+            pos += line[pos..].chars().next().map_or(1, char::len_utf8);
         }
     }
 

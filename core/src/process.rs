@@ -60,7 +60,6 @@ pub(crate) struct Inner {
     pub state: Mutex<State>,
     pub store: Arc<LogStore>,
     pub exit_tx: watch::Sender<Option<ExitInfo>>,
-    pub log_limit: usize,
 }
 
 /// A handle on a started process; clones share the same live record.
@@ -87,7 +86,6 @@ impl Process {
         command: String,
         session_id: Option<String>,
         store: LogStore,
-        log_limit: usize,
     ) -> Process {
         Process {
             inner: Arc::new(Inner {
@@ -107,7 +105,6 @@ impl Process {
                 }),
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
-                log_limit,
             }),
         }
     }

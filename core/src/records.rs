@@ -171,7 +171,7 @@ mod tests {
     use crate::logs::LogStore;
 
     fn record(id: &str) -> Process {
-        Process::new(id.into(), "true".into(), None, LogStore::new(64, None), 64)
+        Process::new(id.into(), "true".into(), None, LogStore::new(64, None))
     }
 
     #[tokio::test]

@@ -238,7 +238,6 @@ impl Sandbox {
             command.display(),
             options.session_id.clone(),
             store,
-            self.inner.log_limit,
         );
         let admission = self.inner.records.admit(epoch, &process)?;
         let observer = options.observer.clone();

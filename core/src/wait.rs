@@ -1,18 +1,32 @@
 //! `wait_for_log`: kept output first, then live output, with no gap between.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::lines::LineAssembler;
-use crate::logs::{Entry, StreamKind};
-use crate::pattern::{Pattern, PatternMatch};
+use crate::lines::{Ending, LineSplitter};
+use crate::logs::{Chunk, Entry, LogStore, StreamKind};
+use crate::matcher::Cancel;
+use crate::pattern::{Found, Pattern, PatternMatch};
 use crate::process::Process;
 use crate::status::ExitInfo;
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How many lines of output an "exited before ready" error carries.
 pub const ERROR_TAIL_LINES: usize = 20;
 /// Entries handled before a long replay yields to other tasks.
 const BATCH: usize = 64;
+/// Lines up to this long are tested by a linear pattern inline, on the runtime (a scan
+/// of 256 KiB costs well under a millisecond); longer ones go to the matcher pool.
+const INLINE_LINE: usize = 256 * 1024;
+/// How long a backtracking pattern may spend on one line before it is skipped: long
+/// enough for any sane line, short enough that a pathological one cannot hold a pool
+/// thread (and so the other waits queued behind it) for long.
+pub const LINE_BUDGET: Duration = Duration::from_millis(200);
+/// An unfinished line is retested at most once per this interval…
+const TAIL_MIN_INTERVAL: Duration = Duration::from_millis(20);
+/// …or per this many times the last test's cost, whichever is longer.
+const TAIL_COST_FACTOR: u32 = 20;
 
 /// The line that satisfied `wait_for_log`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,36 +49,115 @@ pub(crate) async fn wait_for_log(
     timeout: Option<Duration>,
 ) -> Result<LogMatch> {
     let condition = pattern.describe();
+    let skipped = Skipped::default();
     let search = async {
-        let store = &process.inner.store;
-        let mut rx = store.watch();
+        let cancel = Cancel::default();
+        // Dropped with this future (a timeout, a cancelled task): stops pool work at once.
+        let _stop = cancel.on_drop();
+        let mut w = Waiter {
+            process,
+            pattern,
+            store: &process.inner.store,
+            cancel,
+            skipped: &skipped,
+            condition: &condition,
+            split: Default::default(),
+            replay_end: process.inner.store.next_seq(),
+            remembered: [None, None],
+            tails: Default::default(),
+        };
+        w.run().await
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(t, search)
+            .await
+            .unwrap_or_else(|_| Err(skipped.explain(timeout_error(process, &condition, t)))),
+        None => search.await,
+    }
+}
+
+/// Lines a backtracking pattern could not finish within its budget.
+#[derive(Default)]
+struct Skipped {
+    count: AtomicUsize,
+    longest: AtomicUsize,
+}
+
+impl Skipped {
+    fn note(&self, len: usize) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.longest.fetch_max(len, Ordering::Relaxed);
+    }
+
+    /// Adds the skipped lines to a failed wait's message: the real reason a line that
+    /// looked right did not match.
+    fn explain(&self, mut e: Error) -> Error {
+        let n = self.count.load(Ordering::Relaxed);
+        if n > 0 {
+            e.message.push_str(&format!(
+                "; {n} line(s) were too long for this backtracking pattern to test within \
+                 {LINE_BUDGET:?} each and were skipped (longest {} bytes)",
+                self.longest.load(Ordering::Relaxed)
+            ));
+        }
+        e
+    }
+}
+
+/// When the unfinished line of one stream was last tested.
+#[derive(Default)]
+struct Tail {
+    /// The unfinished line as last tested (or searched, for a substring).
+    tested: (u64, u64),
+    /// How far a substring search has looked into the unfinished line.
+    searched_to: u64,
+    at: Option<Instant>,
+    cost: Duration,
+}
+
+impl Tail {
+    /// When a regex may test the grown line again: the retests of an endless line then
+    /// cost a bounded share of a core (1/20), and total work stays linear.
+    fn next_due(&self) -> Option<Instant> {
+        self.at
+            .map(|at| at + (self.cost * TAIL_COST_FACTOR).max(TAIL_MIN_INTERVAL))
+    }
+}
+
+struct Waiter<'a> {
+    process: &'a Process,
+    pattern: &'a Pattern,
+    store: &'a Arc<LogStore>,
+    cancel: Cancel,
+    skipped: &'a Skipped,
+    condition: &'a str,
+    split: [LineSplitter; 2],
+    /// Entries before this sequence number were kept before the wait began.
+    replay_end: u64,
+    /// While replaying: the newest matching frame of each stream's current line.
+    remembered: [Option<LogMatch>; 2],
+    tails: [Tail; 2],
+}
+
+impl Waiter<'_> {
+    async fn run(&mut self) -> Result<LogMatch> {
+        let mut rx = self.store.watch();
         let mut cursor = 0;
-        let limit = process.inner.log_limit;
-        let mut lines = [LineAssembler::new(limit), LineAssembler::new(limit)];
-        let mut ends: [Option<u64>; 2] = [None, None];
-        let test = |line: &[u8], stream: StreamKind| {
-            let text = String::from_utf8_lossy(line);
-            match pattern.find(&text) {
-                Ok(Some(m)) => Some(Ok(to_log_match(&text, stream, pattern, m))),
-                Ok(None) => None,
-                Err(e) => Some(Err(e)),
-            }
-        };
-        let test_tails = |lines: &mut [LineAssembler; 2]| {
-            let [out, err] = lines;
-            out.tail(|l| test(l, StreamKind::Stdout))
-                .or_else(|| err.tail(|l| test(l, StreamKind::Stderr)))
-        };
+        let mut spans = Vec::new();
         loop {
             rx.borrow_and_update();
-            let (entries, next) = store.read_from(cursor, BATCH);
+            let (entries, next) = self.store.read_from(cursor, BATCH);
             cursor = next;
             if entries.is_empty() {
-                if rx.changed().await.is_err() {
-                    return Err(Error::new(
-                        ErrorCode::ProcessError,
-                        "process record was dropped",
-                    ));
+                if let Some(found) = self.caught_up().await {
+                    return found;
+                }
+                let due = self.tail_due();
+                tokio::select! {
+                    changed = rx.changed() => if changed.is_err() {
+                        return Err(Error::new(ErrorCode::ProcessError, "process record was dropped"));
+                    },
+                    _ = async { tokio::time::sleep_until(due.unwrap().into()).await }, if due.is_some() => {}
                 }
                 continue;
             }
@@ -72,43 +165,192 @@ pub(crate) async fn wait_for_log(
             for entry in entries {
                 match entry {
                     Entry::Output(chunk) => {
-                        let i = chunk.stream as usize;
-                        if ends[i].is_some_and(|end| end != chunk.offset) {
-                            // Output this wait had not read was dropped by the log limit:
-                            // the unfinished line cannot be continued by what follows.
-                            lines[i].reset();
+                        let replaying = chunk.seq < self.replay_end;
+                        if !replaying {
+                            if let Some(m) = self.take_remembered() {
+                                return Ok(m);
+                            }
                         }
-                        ends[i] = Some(chunk.offset + chunk.data.len() as u64);
-                        if let Some(result) =
-                            lines[i].feed(&chunk.data, |line| test(line, chunk.stream))
-                        {
-                            return result;
+                        let i = chunk.stream as usize;
+                        spans.clear();
+                        self.split[i].feed(chunk.offset, &chunk.data, &mut spans);
+                        for span in spans.drain(..) {
+                            if span.ending == Ending::Frame && span.start == span.end {
+                                continue;
+                            }
+                            let hit = self.test(chunk.stream, span.start, span.end, Some(&chunk));
+                            match hit.await {
+                                Some(Err(e)) => return Err(e),
+                                // Frames of kept output: a terminal shows the newest one.
+                                Some(Ok(m)) if replaying && span.ending == Ending::Frame => {
+                                    self.remembered[i] = Some(m);
+                                }
+                                Some(Ok(m)) => return Ok(m),
+                                None if span.ending == Ending::Newline => {
+                                    if let Some(m) = self.remembered[i].take() {
+                                        return Ok(m);
+                                    }
+                                }
+                                None => {}
+                            }
                         }
                     }
                     Entry::Exit { info, .. } => {
                         // A last line without a newline still counts before the exit does.
-                        if let Some(result) = test_tails(&mut lines) {
-                            return result;
+                        if let Some(found) = self.test_tails(true).await {
+                            return found;
                         }
-                        return Err(exited_before_ready(process, &condition, info));
+                        if let Some(m) = self.take_remembered() {
+                            return Ok(m);
+                        }
+                        let e = exited_before_ready(self.process, self.condition, info);
+                        return Err(self.skipped.explain(e));
                     }
-                }
-            }
-            if !full {
-                if let Some(result) = test_tails(&mut lines) {
-                    return result;
                 }
             }
             if full {
                 tokio::task::yield_now().await;
             }
         }
-    };
-    match timeout {
-        Some(t) => tokio::time::timeout(t, search)
-            .await
-            .unwrap_or_else(|_| Err(timeout_error(process, &condition, t))),
-        None => search.await,
+    }
+
+    fn take_remembered(&mut self) -> Option<LogMatch> {
+        let [a, b] = &mut self.remembered;
+        a.take().or_else(|| b.take())
+    }
+
+    /// All output read so far is handled: the unfinished lines, then what replay found.
+    async fn caught_up(&mut self) -> Option<Result<LogMatch>> {
+        if let Some(found) = self.test_tails(false).await {
+            return Some(found);
+        }
+        self.take_remembered().map(Ok)
+    }
+
+    /// When a grown unfinished line that was held back is next due for a test.
+    fn tail_due(&self) -> Option<Instant> {
+        if !self.pattern.is_regex() {
+            return None;
+        }
+        (0..2)
+            .filter_map(|i| {
+                let line = self.split[i].unfinished()?;
+                let t = &self.tails[i];
+                (t.tested != line).then(|| t.next_due()).flatten()
+            })
+            .min()
+    }
+
+    /// Tests each stream's unfinished line once per change: a substring only over the
+    /// bytes not yet searched, a regex when the line has doubled or its time is due (or
+    /// at once when `force`d, before an exit), so an endless line never costs quadratic
+    /// work.
+    async fn test_tails(&mut self, force: bool) -> Option<Result<LogMatch>> {
+        for i in 0..2 {
+            let Some((start, end)) = self.split[i].unfinished() else {
+                continue;
+            };
+            let stream = if i == 0 {
+                StreamKind::Stdout
+            } else {
+                StreamKind::Stderr
+            };
+            let t = &mut self.tails[i];
+            if t.tested == (start, end) {
+                continue;
+            }
+            if t.tested.0 != start {
+                *t = Tail {
+                    searched_to: start,
+                    ..Tail::default()
+                };
+            }
+            if let Pattern::Substring(needle) = self.pattern {
+                let from = t
+                    .searched_to
+                    .saturating_sub(needle.len() as u64 - 1)
+                    .max(start);
+                t.searched_to = end;
+                t.tested = (start, end);
+                let (bytes, _) = self.store.copy_range(stream, from, end);
+                if memchr::memmem::find(&bytes, needle.as_bytes()).is_none() {
+                    continue;
+                }
+            } else {
+                let len = end - start;
+                let grown = len >= 2 * (t.tested.1 - t.tested.0);
+                let due = t.next_due().map_or(true, |d| Instant::now() >= d);
+                if !(force || grown || due) {
+                    continue;
+                }
+                t.tested = (start, end);
+            }
+            let began = Instant::now();
+            let found = self.test(stream, start, end, None).await;
+            let t = &mut self.tails[i];
+            t.cost = began.elapsed();
+            t.at = Some(Instant::now());
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// Tests bytes `start..end` of a stream: from `chunk` when it holds them all, else
+    /// copied out of the store for the test only. Cheap tests run inline; a backtracking
+    /// pattern or a very long line goes to the matcher pool, off the runtime.
+    async fn test(
+        &self,
+        stream: StreamKind,
+        start: u64,
+        end: u64,
+        chunk: Option<&Chunk>,
+    ) -> Option<Result<LogMatch>> {
+        let inside = chunk.filter(|c| {
+            c.stream == stream && c.offset <= start && end <= c.offset + c.data.len() as u64
+        });
+        let slice = inside.map(|c| {
+            c.data
+                .slice((start - c.offset) as usize..(end - c.offset) as usize)
+        });
+        let len = (end - start) as usize;
+        if !self.pattern.is_hard() && len <= INLINE_LINE {
+            let bytes = match slice {
+                Some(b) => b,
+                None => self.store.copy_range(stream, start, end).0.into(),
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            return match self.pattern.find(&text) {
+                Ok(Some(m)) => Some(Ok(to_log_match(&text, stream, self.pattern, m))),
+                Ok(None) => None,
+                Err(_) => {
+                    self.skipped.note(len);
+                    None
+                }
+            };
+        }
+        let (store, pattern, cancel) = (
+            self.store.clone(),
+            self.pattern.clone(),
+            self.cancel.clone(),
+        );
+        let job = move || {
+            let bytes = slice.unwrap_or_else(|| store.copy_range(stream, start, end).0.into());
+            let text = String::from_utf8_lossy(&bytes);
+            match pattern.find_bounded(&text, &cancel, Instant::now() + LINE_BUDGET) {
+                Found::Match(m) => (Found::Match(m), text.into_owned()),
+                other => (other, String::new()),
+            }
+        };
+        match crate::matcher::run(job).await? {
+            (Found::Match(m), line) => Some(Ok(to_log_match(&line, stream, self.pattern, m))),
+            (Found::TooLong, _) => {
+                self.skipped.note(len);
+                None
+            }
+            _ => None,
+        }
     }
 }
 
@@ -171,7 +413,6 @@ mod tests {
             "test".into(),
             None,
             LogStore::new(limit, None),
-            limit,
         );
         let store = p.inner.store.clone();
         store.push(StreamKind::Stdout, &[b"start-of-"]);
