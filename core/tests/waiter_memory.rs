@@ -1,0 +1,53 @@
+//! A hundred waits on one endless line cost no more memory than one: no wait keeps its
+//! own copy of the unfinished line. The only test in this binary, so the RSS is its own.
+
+mod common;
+use common::*;
+use procwright::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_waiters_on_an_endless_line_stay_within_the_log_limit() {
+    let limit = 4 * 1024 * 1024;
+    let sb = sandbox_with(SandboxOptions {
+        log_limit: Some(limit),
+        ..Default::default()
+    });
+    let rss_before = status_kb("VmRSS");
+    let p = start(&sb, "head -c 30000000 /dev/zero | tr '\\0' a; sleep 30").await;
+    let mut waits = Vec::new();
+    for i in 0..100 {
+        let p = p.clone();
+        // Half substrings, half regexes: both kinds keep offsets only.
+        let pattern = if i % 2 == 0 {
+            sub("never")
+        } else {
+            re("nev(er)+")
+        };
+        waits.push(tokio::spawn(async move {
+            p.wait_for_log(&pattern, Some(secs(60))).await
+        }));
+    }
+    let end = within(secs(60), "30 MB", async {
+        loop {
+            let logs = p.logs();
+            if logs.stdout.len() as u64 + logs.stdout_dropped >= 30_000_000 {
+                break;
+            }
+            tokio::time::sleep(ms(50)).await;
+        }
+    });
+    end.await;
+    // Let the waits catch up with the end of the line.
+    tokio::time::sleep(ms(500)).await;
+    let peak_mb = status_kb("VmHWM").saturating_sub(rss_before) / 1024;
+    eprintln!("peak RSS growth {peak_mb} MB with 100 waiters, log limit 4 MiB");
+    for w in &waits {
+        assert!(!w.is_finished(), "a wait ended: nothing matches");
+    }
+    for w in waits {
+        w.abort();
+    }
+    // What is kept, transient test copies and read buffers; 100 copies would be 400 MB.
+    assert!(peak_mb < 64, "peak RSS grew by {peak_mb} MB");
+    sb.destroy().await;
+}
