@@ -403,8 +403,30 @@ def row_status(t, q):
     return res
 
 
+def row_contention(t, q):
+    per, n = (20, 2) if q else (50, 3)
+    out = {"base_wait_ns": [], "base_kill_ns": [], "busy_wait_ns": [], "busy_kill_ns": []}
+    for r in range(n):
+        x = run_one("rust", "contention", [per])
+        if x:
+            for k in out:
+                out[k].extend(x[k])
+        print(f"  contention: round {r + 1}/{n} done", file=sys.stderr)
+    m = "unrelated log wait / kill while 2 pathological regex waits are pending (ms)"
+    for what, base, busy in (("log wait", "base_wait_ns", "busy_wait_ns"),
+                             ("kill (SIGTERM, exits at once)", "base_kill_ns", "busy_kill_ns")):
+        b, c = med([v / 1e6 for v in out[base]]), med([v / 1e6 for v in out[busy]])
+        ratio = c / b if (b and c) else None
+        t.add(8, m, f"Rust core: {what}, alone / contended (n={len(out[busy])})",
+              f"{fmt(b, ' ms')} / {fmt(c, ' ms')}",
+              f"p99 contended {fmt(pct([v / 1e6 for v in out[busy]], 99), ' ms')}",
+              f"{fmt(ratio)}x" if ratio else "", "contended <= 2x alone",
+              verdict(None if ratio is None else ratio <= 2))
+    return out
+
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
-        6: row_membound, 7: row_status}
+        6: row_membound, 7: row_status, 8: row_contention}
 
 
 def machine():

@@ -288,6 +288,61 @@ async fn status(reads: usize, calls: usize) -> Res {
     ))
 }
 
+/// Log-wait and kill latency, `n` of each, measured twice in one run: alone, then while
+/// two other processes each have a pathological backtracking wait pending (`(?!x).*b`
+/// on a 200 000-character line, the case that once stalled the runtime for 28 s).
+async fn contention(n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let measure = |sb: Sandbox| async move {
+        let (mut wait_ns, mut kill_ns) = (Vec::new(), Vec::new());
+        for _ in 0..n {
+            let p = sb
+                .start_process("echo ready; sleep 30", ProcessOptions::default())
+                .await?;
+            let t = Instant::now();
+            p.wait_for_log(&Pattern::substring("ready")?, Some(Duration::from_secs(30)))
+                .await?;
+            wait_ns.push(t.elapsed().as_nanos() as i128);
+            let t = Instant::now();
+            p.kill(Signal::TERM, Duration::from_secs(5)).await?;
+            kill_ns.push(t.elapsed().as_nanos() as i128);
+        }
+        Ok::<_, Box<dyn std::error::Error>>((wait_ns, kill_ns))
+    };
+    let (base_wait, base_kill) = measure(sb.clone()).await?;
+    let slow = Pattern::regex("(?!x).*b", RegexFlags::default())?;
+    let mut pending = Vec::new();
+    for _ in 0..2 {
+        let p = sb
+            .start_process(
+                "python3 -c \"import sys; sys.stdout.write('a'*200000 + '\\n'); sys.stdout.flush()\"; sleep 60",
+                ProcessOptions::default(),
+            )
+            .await?;
+        p.wait_for_log(&Pattern::substring("aaaa")?, Some(Duration::from_secs(30)))
+            .await?;
+        let slow = slow.clone();
+        // Retried for the whole measurement: each try times out after 1 s.
+        pending.push(tokio::spawn(async move {
+            loop {
+                let _ = p.wait_for_log(&slow, Some(Duration::from_secs(1))).await;
+            }
+        }));
+    }
+    let (busy_wait, busy_kill) = measure(sb.clone()).await?;
+    for t in pending {
+        t.abort();
+    }
+    sb.destroy().await;
+    Ok(format!(
+        "{{\"base_wait_ns\":{},\"base_kill_ns\":{},\"busy_wait_ns\":{},\"busy_kill_ns\":{}}}",
+        json_list(&base_wait),
+        json_list(&base_kill),
+        json_list(&busy_wait),
+        json_list(&busy_kill)
+    ))
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -305,7 +360,8 @@ async fn main() {
         Some("scale") => scale(num(1, 1000) as usize).await,
         Some("membound") => membound(num(1, 2_000_000_000)).await,
         Some("status") => status(num(1, 100_000) as usize, num(2, 10_000) as usize).await,
-        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status [args]".into()),
+        Some("contention") => contention(num(1, 50) as usize).await,
+        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention [args]".into()),
     };
     match out {
         Ok(json) => println!("{json}"),
