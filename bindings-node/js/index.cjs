@@ -128,10 +128,21 @@ function checkCommand(command) {
 
 function envOption(env) {
   if (env === undefined || env === null) return undefined
-  if (typeof env !== 'object' || Array.isArray(env)) {
-    throw invalid(`env must be an object of strings, got ${describe(env)}`)
+  const isMap = env instanceof Map
+  if (!isMap && (typeof env !== 'object' || Array.isArray(env))) {
+    throw invalid(`env must be an object or a Map of strings, got ${describe(env)}`)
   }
-  return env
+  // The native side reads null as "remove"; undefined must mean the same, and napi
+  // does not carry an undefined property across, so the entries are copied here.
+  const out = {}
+  for (const [k, v] of isMap ? env.entries() : Object.entries(env)) {
+    if (typeof k !== 'string') throw invalid(`env names must be strings, got ${describe(k)}`)
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      throw invalid(`env value of ${k} must be a string, null or undefined, got ${describe(v)}`)
+    }
+    out[k] = v ?? null
+  }
+  return out
 }
 
 function callbackOption(options, name) {
@@ -494,7 +505,7 @@ class ProcessManager {
     checkCommand(command)
     const o = optionsObject('exec options', options)
     const onOutput = callbackOption(o, 'onOutput')
-    const execOptions = { cwd: o.cwd, env: envOption(o.env), timeout: o.timeout, killTimeout: o.killTimeout }
+    const execOptions = { cwd: o.cwd, env: envOption(o.env), timeout: o.timeout, killTimeout: o.killTimeout, maxBuffer: o.maxBuffer }
     if (onOutput === undefined) return call(() => this.#native.exec(command, execOptions, null))
     return new Promise((resolve, reject) => {
       const dispatch = (event) => {

@@ -12,7 +12,7 @@ export interface SandboxOptions {
   /** Working directory for processes that name none. */
   cwd?: string
   /** Environment changes for every process; `undefined` removes a variable. */
-  env?: Record<string, string | undefined>
+  env?: Record<string, string | null | undefined> | Map<string, string | null | undefined>
   /** Shell for string commands; default `bash` where found, else `/bin/sh`. */
   shell?: string
   /** Bytes kept in memory per stream per process; default 16 MiB. */
@@ -27,7 +27,7 @@ export interface ProcessOptions {
   /** Working directory; relative paths resolve against the session's or sandbox's. */
   cwd?: string
   /** Environment changes over the sandbox's and session's; `undefined` removes a variable. */
-  env?: Record<string, string | undefined>
+  env?: Record<string, string | null | undefined> | Map<string, string | null | undefined>
   /** Kill the process (SIGTERM, then SIGKILL) after this many milliseconds. */
   timeout?: number
   /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
@@ -113,11 +113,13 @@ export interface LogEvent {
 
 export interface ExecOptions {
   cwd?: string
-  env?: Record<string, string | undefined>
+  env?: Record<string, string | null | undefined> | Map<string, string | null | undefined>
   /** Kill the command and reject with PROCESS_READY_TIMEOUT after this many milliseconds. */
   timeout?: number
   /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
   killTimeout?: number
+  /** Bytes of each stream kept for the result (the newest); default 100 MiB. */
+  maxBuffer?: number
   /** Accepted for compatibility; output streams to `onOutput` whenever it is given. */
   stream?: boolean
   /** Each chunk of output, all delivered before the Promise settles. */
@@ -132,12 +134,18 @@ export interface ExecResult {
   /** Milliseconds. */
   duration: number
   command: string
+  /** Whether output beyond `maxBuffer` was dropped (never silently). */
+  truncated: boolean
+  /** Bytes of stdout dropped from the front to stay within `maxBuffer`. */
+  stdoutDropped: number
+  /** Bytes of stderr dropped from the front to stay within `maxBuffer`. */
+  stderrDropped: number
 }
 
 export interface SessionOptions {
   id?: string
   cwd?: string
-  env?: Record<string, string | undefined>
+  env?: Record<string, string | null | undefined> | Map<string, string | null | undefined>
 }
 
 export interface StreamProcessLogsOptions {

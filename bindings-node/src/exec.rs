@@ -1,7 +1,7 @@
 //! `exec`: run to completion; with `onOutput`, output and the result travel on one
 //! queue so every chunk is delivered before the Promise settles.
 
-use crate::convert::{env as env_changes, millis};
+use crate::convert::{byte_count, env as env_changes, millis};
 use crate::observer::{Event, StrongTsfn};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
@@ -17,6 +17,8 @@ pub struct NativeExecOptions {
     pub timeout: Option<f64>,
     /// When `timeout` fires, how long after SIGTERM SIGKILL follows.
     pub kill_timeout: Option<f64>,
+    /// Bytes of each stream kept for the result; default 100 MiB.
+    pub max_buffer: Option<f64>,
 }
 
 /// What `exec` resolves with; `duration` in milliseconds.
@@ -28,6 +30,12 @@ pub struct NativeExecResult {
     pub success: bool,
     pub duration: f64,
     pub command: String,
+    /// Whether output beyond `maxBuffer` was dropped.
+    pub truncated: bool,
+    /// Bytes of stdout dropped from the front to stay within `maxBuffer`.
+    pub stdout_dropped: f64,
+    /// Bytes of stderr dropped from the front to stay within `maxBuffer`.
+    pub stderr_dropped: f64,
 }
 
 impl From<ExecResult> for NativeExecResult {
@@ -39,6 +47,9 @@ impl From<ExecResult> for NativeExecResult {
             success: r.success,
             duration: r.duration.as_secs_f64() * 1000.0,
             command: r.command,
+            truncated: r.truncated,
+            stdout_dropped: r.stdout_dropped as f64,
+            stderr_dropped: r.stderr_dropped as f64,
         }
     }
 }
@@ -52,6 +63,7 @@ pub(crate) fn options(
         env: None,
         timeout: None,
         kill_timeout: None,
+        max_buffer: None,
     });
     let on_output = on_output.map(|tsfn| {
         let tsfn = tsfn.clone();
@@ -69,6 +81,7 @@ pub(crate) fn options(
         kill_timeout: millis("killTimeout", o.kill_timeout)?,
         on_output,
         session_id: None,
+        max_buffer: byte_count("maxBuffer", o.max_buffer)?,
     })
 }
 

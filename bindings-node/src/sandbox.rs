@@ -59,6 +59,7 @@ fn process_options(
         auto_cleanup: o.auto_cleanup.unwrap_or(false),
         observer,
         session_id: None,
+        log_limit: None,
     })
 }
 

@@ -214,3 +214,15 @@ pub fn datetime<'py>(
     let utc = pyo3::types::PyTzInfo::utc(py)?.to_owned();
     pyo3::types::PyDateTime::from_timestamp(py, secs, Some(&utc))
 }
+
+/// A byte count (`None` when absent); the core judges its range, so a negative count
+/// arrives as 0 and a huge one as the largest.
+pub(crate) fn byte_count(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<usize>> {
+    match value.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) => {
+            let n = integer(what, v)?;
+            Ok(Some(usize::try_from(n.max(0)).unwrap_or(usize::MAX)))
+        }
+    }
+}

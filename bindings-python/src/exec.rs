@@ -18,6 +18,12 @@ pub struct ExecResult {
     pub duration: f64,
     /// The command as given.
     pub command: String,
+    /// Whether output beyond `max_buffer` was dropped.
+    pub truncated: bool,
+    /// Bytes of stdout dropped from the front to stay within `max_buffer`.
+    pub stdout_dropped: u64,
+    /// Bytes of stderr dropped from the front to stay within `max_buffer`.
+    pub stderr_dropped: u64,
 }
 
 impl From<procwright::ExecResult> for ExecResult {
@@ -29,6 +35,9 @@ impl From<procwright::ExecResult> for ExecResult {
             success: r.success,
             duration: r.duration.as_secs_f64(),
             command: r.command,
+            truncated: r.truncated,
+            stdout_dropped: r.stdout_dropped,
+            stderr_dropped: r.stderr_dropped,
         }
     }
 }

@@ -151,6 +151,7 @@ impl ProcessScope {
                 .clone()
                 .map(|o| Arc::new(o) as Arc<dyn ProcessObserver>),
             session_id: session_id.clone(),
+            log_limit: None,
         };
         let scope = self.scope().clone();
         if let (Scope::Session(s), Some(sid)) = (&scope, &session_id) {
@@ -263,8 +264,8 @@ impl ProcessScope {
     /// Runs a command to completion: `stdout`, `stderr`, `exit_code`, `success`,
     /// `duration` (seconds) and `command`.
     #[pyo3(
-        signature = (command, *, cwd = None, env = None, timeout = None, kill_timeout = None, on_output = None),
-        text_signature = "($self, command, *, cwd=None, env=None, timeout=None, kill_timeout=5.0, on_output=None)"
+        signature = (command, *, cwd = None, env = None, timeout = None, kill_timeout = None, on_output = None, max_buffer = None),
+        text_signature = "($self, command, *, cwd=None, env=None, timeout=None, kill_timeout=5.0, on_output=None, max_buffer=104857600)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn exec<'py>(
@@ -276,6 +277,7 @@ impl ProcessScope {
         timeout: Option<&Bound<'py, PyAny>>,
         kill_timeout: Option<&Bound<'py, PyAny>>,
         on_output: Option<&Bound<'py, PyAny>>,
+        max_buffer: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = convert::command(command)?;
         let observer = callbacks(None, on_output, None, None)?.map(PyObserver::new);
@@ -288,6 +290,7 @@ impl ProcessScope {
                 .clone()
                 .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputCallback),
             session_id: None,
+            max_buffer: convert::byte_count("max_buffer", max_buffer)?,
         };
         // Called now, like `start_process`.
         let run = match self.scope() {

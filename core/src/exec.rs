@@ -29,7 +29,14 @@ pub struct ExecOptions {
     pub on_output: Option<OutputCallback>,
     /// The session to run in.
     pub session_id: Option<String>,
+    /// Bytes of memory each stream may take for the result (the bookkeeping of each read
+    /// counts too); default [`DEFAULT_MAX_BUFFER`].
+    pub max_buffer: Option<usize>,
 }
+
+/// What `exec` keeps of each stream unless told otherwise: generous, as execa's default,
+/// so a build's whole log comes back, yet bounded.
+pub const DEFAULT_MAX_BUFFER: usize = 100 * 1024 * 1024;
 
 impl std::fmt::Debug for ExecOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,6 +47,7 @@ impl std::fmt::Debug for ExecOptions {
             .field("kill_timeout", &self.kill_timeout)
             .field("on_output", &self.on_output.is_some())
             .field("session_id", &self.session_id)
+            .field("max_buffer", &self.max_buffer)
             .finish()
     }
 }
@@ -47,10 +55,16 @@ impl std::fmt::Debug for ExecOptions {
 /// What `exec` returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecResult {
-    /// Everything printed on stdout (bounded by the log limit).
+    /// Everything printed on stdout, or its newest `max_buffer` bytes.
     pub stdout: String,
-    /// Everything printed on stderr (bounded by the log limit).
+    /// Everything printed on stderr, or its newest `max_buffer` bytes.
     pub stderr: String,
+    /// Whether output beyond `max_buffer` was dropped (see the two counts).
+    pub truncated: bool,
+    /// Bytes of stdout dropped from the front to stay within `max_buffer`.
+    pub stdout_dropped: u64,
+    /// Bytes of stderr dropped from the front to stay within `max_buffer`.
+    pub stderr_dropped: u64,
     /// The exit code (128+N after signal N).
     pub exit_code: i32,
     /// Whether the exit code is 0.
@@ -88,6 +102,10 @@ async fn exec(
                     .on_output
                     .map(|f| Arc::new(Forward(f)) as Arc<dyn ProcessObserver>),
                 session_id: options.session_id,
+                // Its own limit, not the sandbox's: exec returns what it kept, and must
+                // say when that is not everything. The newest bytes are kept, as getLogs
+                // does: the end of a build log is what explains its exit code.
+                log_limit: Some(options.max_buffer.unwrap_or(DEFAULT_MAX_BUFFER)),
                 ..Default::default()
             },
         )
@@ -103,6 +121,9 @@ async fn exec(
     let logs = process.logs();
     let exit_code = exit.exit_code.unwrap_or(-1);
     Ok(ExecResult {
+        truncated: logs.stdout_dropped > 0 || logs.stderr_dropped > 0,
+        stdout_dropped: logs.stdout_dropped,
+        stderr_dropped: logs.stderr_dropped,
         stdout: logs.stdout,
         stderr: logs.stderr,
         exit_code,

@@ -45,7 +45,7 @@ mod watchdog;
 pub use command::{Command, EnvChanges};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{LogEvent, LogEventKind, LogStream};
-pub use exec::{ExecOptions, ExecResult, OutputCallback};
+pub use exec::{ExecOptions, ExecResult, OutputCallback, DEFAULT_MAX_BUFFER};
 pub use logfile::ROTATE_AT;
 pub use logs::{Logs, StreamKind};
 #[doc(hidden)]

@@ -66,6 +66,8 @@ pub struct ProcessOptions {
     pub observer: Option<Arc<dyn ProcessObserver>>,
     /// The session to start it in.
     pub session_id: Option<String>,
+    /// Bytes kept in memory per stream for this process; default the sandbox's.
+    pub log_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for ProcessOptions {
@@ -79,6 +81,7 @@ impl std::fmt::Debug for ProcessOptions {
             .field("auto_cleanup", &self.auto_cleanup)
             .field("observer", &self.observer.is_some())
             .field("session_id", &self.session_id)
+            .field("log_limit", &self.log_limit)
             .finish()
     }
 }
@@ -199,6 +202,12 @@ impl Sandbox {
         if let Some(cwd) = &options.cwd {
             check_no_nul("cwd", &cwd.to_string_lossy())?;
         }
+        let log_limit = options.log_limit.unwrap_or(self.inner.log_limit);
+        if log_limit == 0 {
+            return Err(Error::invalid(
+                "the log limit (exec's max_buffer) must be at least 1 byte",
+            ));
+        }
         let id = match &options.process_id {
             Some(id) => {
                 validate_id(id)?;
@@ -232,7 +241,7 @@ impl Sandbox {
             })?),
             None => None,
         };
-        let store = LogStore::new(self.inner.log_limit, file);
+        let store = LogStore::new(log_limit, file);
         let process = Process::new(
             id.clone(),
             command.display(),

@@ -180,3 +180,49 @@ async fn exec_timeout_escalates_after_kill_timeout_not_the_default_five_seconds(
         .unwrap();
     assert!(live_group_members(pid).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_returns_fifty_megabytes_whole() {
+    let sb = sandbox();
+    let r = sb
+        .exec("head -c 50000000 /dev/zero", ExecOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.stdout.len(), 50_000_000);
+    assert!(!r.truncated);
+    assert_eq!((r.stdout_dropped, r.stderr_dropped), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_says_when_it_cut_to_max_buffer() {
+    let sb = sandbox();
+    let r = sb
+        .exec(
+            "head -c 5000 /dev/zero | tr '\\0' x; echo -n end >&2",
+            ExecOptions {
+                max_buffer: Some(1000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(r.success);
+    assert!(r.truncated);
+    // The bound covers the bookkeeping of each read too, so a little less may be kept;
+    // nothing goes unaccounted for.
+    assert!((800..=1000).contains(&r.stdout.len()), "{}", r.stdout.len());
+    assert_eq!(r.stdout.len() as u64 + r.stdout_dropped, 5000);
+    assert_eq!((r.stderr.as_str(), r.stderr_dropped), ("end", 0));
+    let e = sb
+        .exec(
+            "true",
+            ExecOptions {
+                max_buffer: Some(0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert!(e.message.contains("max_buffer"), "{e}");
+}

@@ -94,6 +94,12 @@ class ExecResult:
     @property
     def duration(self) -> float: ...
     @property
+    def truncated(self) -> bool: ...
+    @property
+    def stdout_dropped(self) -> int: ...
+    @property
+    def stderr_dropped(self) -> int: ...
+    @property
     def command(self) -> str: ...
 
 class LogEvent:
@@ -194,6 +200,7 @@ class ProcessScope:
         timeout: Optional[Seconds] = None,
         kill_timeout: Optional[Seconds] = 5.0,
         on_output: Optional[Callable[[StreamName, str], Union[None, Awaitable[None]]]] = None,
+        max_buffer: Optional[int] = 104857600,
     ) -> ExecResult: ...
 
 class Session(ProcessScope):
