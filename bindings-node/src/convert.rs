@@ -51,6 +51,13 @@ pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
     }
 }
 
+/// A byte count (`None` when absent); the core judges its range, so a negative count
+/// arrives as 0.
+pub(crate) fn byte_count(what: &str, v: Option<f64>) -> Result<Option<usize>> {
+    v.map(|v| integer(what, v).map(|n| usize::try_from(n.max(0)).unwrap_or(usize::MAX)))
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,11 +101,4 @@ mod tests {
         );
         assert_eq!(epoch_ms(UNIX_EPOCH + Duration::from_millis(1500)), 1500.0);
     }
-}
-
-/// A byte count (`None` when absent); the core judges its range, so a negative count
-/// arrives as 0.
-pub(crate) fn byte_count(what: &str, v: Option<f64>) -> Result<Option<usize>> {
-    v.map(|v| integer(what, v).map(|n| usize::try_from(n.max(0)).unwrap_or(usize::MAX)))
-        .transpose()
 }
