@@ -98,6 +98,8 @@ export interface NativeExecOptions {
   timeout?: number
   /** When `timeout` fires, how long after SIGTERM SIGKILL follows. */
   killTimeout?: number
+  /** Bytes of each stream kept for the result; default 100 MiB. */
+  maxBuffer?: number
 }
 
 /** What `exec` resolves with; `duration` in milliseconds. */
@@ -108,6 +110,12 @@ export interface NativeExecResult {
   success: boolean
   duration: number
   command: string
+  /** Whether output beyond `maxBuffer` was dropped. */
+  truncated: boolean
+  /** Bytes of stdout dropped from the front to stay within `maxBuffer`. */
+  stdoutDropped: number
+  /** Bytes of stderr dropped from the front to stay within `maxBuffer`. */
+  stderrDropped: number
 }
 
 /** How a process ended. */

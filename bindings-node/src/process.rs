@@ -94,9 +94,9 @@ impl NativePortOptions {
         let status = match self.status {
             None => StatusRange::default(),
             Some(Either::A(n)) => StatusRange::exactly(integer("status", n)?)?,
-            Some(Either::B(r)) => StatusRange::new(
-                integer("status.min", r.min.unwrap_or(100.0))?,
-                integer("status.max", r.max.unwrap_or(599.0))?,
+            Some(Either::B(r)) => StatusRange::between(
+                r.min.map(|n| integer("status.min", n)).transpose()?,
+                r.max.map(|n| integer("status.max", n)).transpose()?,
             )?,
         };
         Ok(PortWaitOptions {

@@ -137,6 +137,20 @@ fn awaiting(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// A coroutine that runs `fut` on the runtime when awaited, and returns its result.
+/// The result of a coroutine that returns nothing: Python's `None` (a Rust `()` would
+/// arrive as an empty tuple).
+pub struct Nothing;
+
+impl<'py> IntoPyObject<'py> for Nothing {
+    type Target = pyo3::types::PyNone;
+    type Output = Borrowed<'py, 'py, pyo3::types::PyNone>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(pyo3::types::PyNone::get(py))
+    }
+}
+
 pub fn spawn<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,

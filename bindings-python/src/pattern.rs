@@ -61,10 +61,10 @@ pub fn pattern(obj: &Bound<'_, PyAny>) -> PyResult<Pattern> {
     if flags & !known & !TEMPLATE != 0 {
         return Err(pattern_error(format!("unknown regex flags {flags:#x}")));
     }
-    let source = source.to_str()?;
-    check_set_operations(source)?;
+    let source = named_characters(py, source.to_str()?)?;
+    check_set_operations(&source)?;
     Pattern::regex(
-        source,
+        &source,
         RegexFlags {
             ignore_case: flags & IGNORECASE != 0,
             multi_line: flags & MULTILINE != 0,
@@ -73,6 +73,42 @@ pub fn pattern(obj: &Bound<'_, PyAny>) -> PyResult<Pattern> {
         },
     )
     .py()
+}
+
+/// Python's `\N{NAME}` names a character, which the Rust engine does not know: each is
+/// replaced by `\x{HEX}` of the character Python's own `unicodedata` names.
+fn named_characters(py: Python<'_>, source: &str) -> PyResult<String> {
+    if !source.contains("\\N{") {
+        return Ok(source.to_owned());
+    }
+    let lookup = py.import("unicodedata")?.getattr("lookup")?;
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let esc = &rest[i..];
+        if let Some(body) = esc.strip_prefix("\\N{") {
+            let Some(end) = body.find('}') else {
+                return Err(pattern_error("\\N{ has no closing brace"));
+            };
+            let name = &body[..end];
+            let ch: String = lookup
+                .call1((name,))
+                .and_then(|c| c.extract())
+                .map_err(|_| pattern_error(format!("unknown character name \\N{{{name}}}")))?;
+            for c in ch.chars() {
+                out.push_str(&format!("\\x{{{:X}}}", c as u32));
+            }
+            rest = &body[end + 1..];
+        } else {
+            // Any other escape is kept whole, so `\\N{` (an escaped backslash) is not read.
+            let len = esc[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
+            out.push_str(&esc[..len]);
+            rest = &esc[len..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Inside `[...]`, Python reads `[`, `&&`, `--` and `~~` literally, while the Rust engine

@@ -3,7 +3,7 @@
 use crate::convert::{self, datetime};
 use crate::error::{wrong_type, IntoPyResult};
 use crate::event::LogStream;
-use crate::future::spawn;
+use crate::future::{spawn, Nothing};
 use procwright::{PortMode, PortWaitOptions, StatusRange, DEFAULT_KILL_TIMEOUT};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDict, PyMapping, PyRange, PyTuple};
@@ -92,7 +92,9 @@ impl Process {
         };
         let timeout = convert::seconds("timeout", timeout)?.unwrap_or(DEFAULT_KILL_TIMEOUT);
         let p = self.inner.clone();
-        spawn(py, async move { p.kill(signal, timeout).await.py() })
+        spawn(py, async move {
+            p.kill(signal, timeout).await.map(|()| Nothing).py()
+        })
     }
 
     /// The status now.
@@ -162,10 +164,9 @@ impl Process {
             owned: convert::ownership(owned)?,
         };
         let p = self.inner.clone();
-        spawn(
-            py,
-            async move { p.wait_for_port(port, &options).await.py() },
-        )
+        spawn(py, async move {
+            p.wait_for_port(port, &options).await.map(|_| Nothing).py()
+        })
     }
 
     /// Waits for the process to end; returns at once for an ended process.
@@ -255,9 +256,23 @@ fn status_range(obj: Option<&Bound<'_, PyAny>>) -> PyResult<StatusRange> {
         ));
     }
     if obj.is_instance_of::<PyDict>() || obj.cast::<PyMapping>().is_ok() {
-        let min = obj.get_item("min")?;
-        let max = obj.get_item("max")?;
-        return StatusRange::new(int(&min)?, int(&max)?).py();
+        let keys: Vec<String> = obj
+            .call_method0("keys")?
+            .try_iter()?
+            .map(|k| k.and_then(|k| k.str().map(|s| s.to_string())))
+            .collect::<PyResult<_>>()?;
+        if keys.is_empty() || keys.iter().any(|k| k != "min" && k != "max") {
+            return Err(crate::error::invalid(format!(
+                "a status dict takes 'min' and/or 'max', got keys {keys:?}"
+            )));
+        }
+        let end = |k: &str| -> PyResult<Option<i64>> {
+            match obj.get_item(k) {
+                Ok(v) => int(&v).map(Some),
+                Err(_) => Ok(None),
+            }
+        };
+        return StatusRange::between(end("min")?, end("max")?).py();
     }
     if obj.is_instance_of::<pyo3::types::PyInt>() {
         return StatusRange::exactly(int(obj)?).py();

@@ -4,7 +4,7 @@ use crate::convert;
 use crate::error::{invalid, IntoPyResult};
 use crate::event::LogStream;
 use crate::exec::ExecResult;
-use crate::future::{spawn, spawn_now, spawn_with};
+use crate::future::{spawn, spawn_now, spawn_with, Nothing};
 use crate::observer::{Callbacks, PyObserver};
 use crate::process::{Logs, Process, Q};
 use crate::session::NewSession;
@@ -215,6 +215,7 @@ impl ProcessScope {
                 Scope::Sandbox(s) => s.kill_process(&id, signal).await,
                 Scope::Session(s) => s.kill_process(&id, signal).await,
             }
+            .map(|()| Nothing)
             .py()
         })
     }
@@ -407,10 +408,9 @@ impl Sandbox {
     ) -> PyResult<Bound<'py, PyAny>> {
         let id = convert::string("id", id)?;
         let sandbox = Self::core(slf);
-        spawn(
-            slf.py(),
-            async move { sandbox.delete_session(&id).await.py() },
-        )
+        spawn(slf.py(), async move {
+            sandbox.delete_session(&id).await.map(|()| Nothing).py()
+        })
     }
 
     /// Kills everything (SIGTERM, then SIGKILL) and forgets every record and session.
@@ -418,7 +418,7 @@ impl Sandbox {
         let sandbox = Self::core(slf);
         spawn(slf.py(), async move {
             sandbox.destroy().await;
-            Ok(())
+            Ok(Nothing)
         })
     }
 

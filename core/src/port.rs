@@ -60,6 +60,11 @@ impl StatusRange {
         StatusRange::new(status, status)
     }
 
+    /// `min..=max` where either end may be left open: 100 and 599 fill in.
+    pub fn between(min: Option<i64>, max: Option<i64>) -> Result<StatusRange> {
+        StatusRange::new(min.unwrap_or(100), max.unwrap_or(599))
+    }
+
     /// `min..=max`, both within 100–599.
     pub fn new(min: i64, max: i64) -> Result<StatusRange> {
         let ok = |s: i64| (100..=599).contains(&s);
