@@ -108,7 +108,10 @@ function optionsObject(what, options) {
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw invalid(`${what} must be an object, got ${describe(options)}`)
   }
-  return options
+  // null means "none" for every option, as undefined does (napi reads only undefined so).
+  const out = {}
+  for (const [k, v] of Object.entries(options)) out[k] = v === null ? undefined : v
+  return out
 }
 
 function describe(v) {
@@ -320,6 +323,9 @@ async function* parseSSEStream(stream, signal) {
     for (;;) {
       const { done, value } = await (aborted ? Promise.race([reader.read(), aborted]) : reader.read())
       if (done) break
+      if (typeof value !== 'string' && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer)) {
+        throw invalid(`parseSSEStream reads bytes (Uint8Array) or strings, got a chunk of ${describe(value)}`)
+      }
       buffer += (typeof value === 'string' ? value : decoder.decode(value, { stream: true })).replace(/\r\n?/g, '\n')
       let end
       while ((end = buffer.indexOf('\n\n')) !== -1) {

@@ -3,7 +3,7 @@
 
 use napi::bindgen_prelude::*;
 use napi::{sys, Env, JsValue, ValueType};
-use procwright::{Pattern, RegexFlags};
+use procwright::Pattern;
 use std::collections::BTreeMap;
 
 /// What `waitForLog` was given.
@@ -59,9 +59,7 @@ impl PatternArg {
     pub(crate) fn compile(self) -> procwright::Result<Pattern> {
         match self {
             PatternArg::Text(s) => Pattern::substring(s),
-            PatternArg::RegExp { source, flags } => {
-                Pattern::regex(&source, RegexFlags::from_js(&flags)?)
-            }
+            PatternArg::RegExp { source, flags } => Pattern::from_js(&source, &flags),
         }
     }
 }

@@ -15,6 +15,7 @@
 //! ```
 
 mod command;
+mod dialect;
 pub mod duration;
 mod error;
 mod event;

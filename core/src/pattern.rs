@@ -139,6 +139,19 @@ impl Pattern {
         Ok(Pattern::Substring(text))
     }
 
+    /// A JavaScript `RegExp`'s source and flags, read as V8 reads them.
+    pub fn from_js(source: &str, flags: &str) -> Result<Pattern> {
+        let f = RegexFlags::from_js(flags)?;
+        let unicode = flags.contains('u') || flags.contains('v');
+        let engine = crate::dialect::from_js(source, unicode)?;
+        let mut p = Pattern::regex(&engine, f)?;
+        if let Pattern::Regex { source: shown, .. } = &mut p {
+            // Errors and conditions name the pattern as the user wrote it.
+            *shown = source.to_owned();
+        }
+        Ok(p)
+    }
+
     /// Compiles a regex (lookarounds and backreferences included) or fails with `INVALID_PATTERN`.
     pub fn regex(source: &str, flags: RegexFlags) -> Result<Pattern> {
         let compiled = fancy_regex::RegexBuilder::new(source)
