@@ -49,6 +49,14 @@ pub(crate) fn from_js(source: &str, unicode: bool) -> Result<String> {
                         continue;
                     }
                 }
+                // `\p{…}`, `\u{…}` and the like: the braces belong to the escape.
+                if matches!(next, 'p' | 'P' | 'u' | 'x') && chars.get(i + 2) == Some(&'{') {
+                    if let Some(len) = chars[i + 2..].iter().position(|c| *c == '}') {
+                        out.extend(&chars[i..i + 3 + len]);
+                        i += 3 + len;
+                        continue;
+                    }
+                }
                 out.push(c);
                 out.push(next);
                 i += 2;
@@ -147,6 +155,10 @@ mod tests {
         );
         assert_eq!(from_js("[{,2}]", false).unwrap(), "[{,2}]");
         assert!(from_js("hel{,2}o", true).is_err());
+        assert_eq!(
+            from_js("\\p{Script=Greek}+", true).unwrap(),
+            "\\p{Script=Greek}+"
+        );
     }
 
     #[test]
