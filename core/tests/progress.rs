@@ -9,6 +9,17 @@ use std::time::{Duration, Instant};
 
 const BAR: &str = r"printf 'progress 0%%\rprogress 10%%\rprogress 50%%\rprogress 100%%\rDone\r'";
 
+/// The kept bar reads as a terminal shows it: `Done` is a line, 100 the latest value.
+async fn assert_reads_the_last_frame(p: &Process) {
+    let done = p.wait_for_log(&re("^Done$"), Some(secs(5))).await.unwrap();
+    assert_eq!(done.line, "Done");
+    let pct = p
+        .wait_for_log(&re(r"progress (\d+)%"), Some(secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(pct.groups.unwrap()[1].as_deref(), Some("100"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_progress_bar_matches_its_last_frame() {
     let sb = sandbox();
@@ -20,13 +31,7 @@ async fn a_finished_progress_bar_matches_its_last_frame() {
     )
     .await
     .unwrap();
-    let done = p.wait_for_log(&re("^Done$"), Some(secs(5))).await.unwrap();
-    assert_eq!(done.line, "Done");
-    let pct = p
-        .wait_for_log(&re(r"progress (\d+)%"), Some(secs(5)))
-        .await
-        .unwrap();
-    assert_eq!(pct.groups.unwrap()[1].as_deref(), Some("100"));
+    assert_reads_the_last_frame(&p).await;
     sb.destroy().await;
 }
 
@@ -35,13 +40,7 @@ async fn after_exit_the_bar_still_matches() {
     let sb = sandbox();
     let p = start(&sb, BAR).await;
     p.wait_for_exit(Some(secs(10))).await.unwrap();
-    let done = p.wait_for_log(&re("^Done$"), Some(secs(5))).await.unwrap();
-    assert_eq!(done.line, "Done");
-    let pct = p
-        .wait_for_log(&re(r"progress (\d+)%"), Some(secs(5)))
-        .await
-        .unwrap();
-    assert_eq!(pct.groups.unwrap()[1].as_deref(), Some("100"));
+    assert_reads_the_last_frame(&p).await;
     sb.destroy().await;
 }
 
