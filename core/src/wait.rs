@@ -1,7 +1,7 @@
 //! `wait_for_log`: kept output first, then live output, with no gap between.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::lines::{Ending, LineSplitter};
+use crate::lines::{Ending, LineSplitter, Span};
 use crate::logs::{Chunk, Entry, LogStore, StreamKind};
 use crate::matcher::Cancel;
 use crate::pattern::{Found, Pattern, PatternMatch};
@@ -174,12 +174,10 @@ impl Waiter<'_> {
                         let i = chunk.stream as usize;
                         spans.clear();
                         self.split[i].feed(chunk.offset, &chunk.data, &mut spans);
-                        for span in spans.drain(..) {
-                            if span.ending == Ending::Frame && span.start == span.end {
-                                continue;
-                            }
-                            let hit = self.test(chunk.stream, span.start, span.end, Some(&chunk));
-                            match hit.await {
+                        spans.retain(|s| !(s.ending == Ending::Frame && s.start == s.end));
+                        let hits = self.test_spans(&spans, &chunk, replaying).await;
+                        for (span, hit) in spans.iter().zip(hits) {
+                            match hit {
                                 Some(Err(e)) => return Err(e),
                                 // Frames of kept output: a terminal shows the newest one.
                                 Some(Ok(m)) if replaying && span.ending == Ending::Frame => {
@@ -297,6 +295,96 @@ impl Waiter<'_> {
         None
     }
 
+    /// Tests the lines a chunk finished, in order, up to the first that ends the wait.
+    /// Cheap ones run inline; when any needs the matcher pool, the whole chunk's lines go
+    /// in one job, so a backtracking pattern replaying many short lines pays one hand-off
+    /// per chunk rather than one per line.
+    async fn test_spans(
+        &self,
+        spans: &[Span],
+        chunk: &Chunk,
+        replaying: bool,
+    ) -> Vec<Option<Result<LogMatch>>> {
+        let offload = self.pattern.is_hard()
+            || spans
+                .iter()
+                .any(|s| (s.end - s.start) as usize > INLINE_LINE);
+        let decisive = |span: &Span| !replaying || span.ending == Ending::Newline;
+        if !offload {
+            let mut out = Vec::with_capacity(spans.len());
+            for span in spans {
+                let hit = self
+                    .test(chunk.stream, span.start, span.end, Some(chunk))
+                    .await;
+                let stop = hit.is_some() && decisive(span);
+                out.push(hit);
+                if stop {
+                    break;
+                }
+            }
+            return out;
+        }
+        let stream = chunk.stream;
+        let lines: Vec<(Span, Option<bytes::Bytes>)> = spans
+            .iter()
+            .map(|s| (*s, chunk_slice(chunk, stream, s.start, s.end)))
+            .collect();
+        let (store, pattern, cancel) = (
+            self.store.clone(),
+            self.pattern.clone(),
+            self.cancel.clone(),
+        );
+        let job = move || {
+            let mut out = Vec::with_capacity(lines.len());
+            for (span, slice) in lines {
+                if cancel.is_set() {
+                    break;
+                }
+                let bytes = slice
+                    .unwrap_or_else(|| store.copy_range(stream, span.start, span.end).0.into());
+                let text = String::from_utf8_lossy(&bytes);
+                let found = pattern.find_bounded(&text, &cancel, Instant::now() + LINE_BUDGET);
+                let stop = matches!(found, Found::Match(_))
+                    && (!replaying || span.ending == Ending::Newline);
+                let line = if matches!(found, Found::Match(_)) {
+                    text.into_owned()
+                } else {
+                    String::new()
+                };
+                out.push((found, line, (span.end - span.start) as usize));
+                if stop {
+                    break;
+                }
+            }
+            out
+        };
+        let Some(results) = crate::matcher::run(job).await else {
+            return Vec::new();
+        };
+        results
+            .into_iter()
+            .map(|(found, line, len)| self.outcome(found, &line, len, stream))
+            .collect()
+    }
+
+    /// A pool result as a wait sees it; a line too long for the pattern is noted.
+    fn outcome(
+        &self,
+        found: Found,
+        line: &str,
+        len: usize,
+        stream: StreamKind,
+    ) -> Option<Result<LogMatch>> {
+        match found {
+            Found::Match(m) => Some(Ok(to_log_match(line, stream, self.pattern, m))),
+            Found::TooLong => {
+                self.skipped.note(len);
+                None
+            }
+            Found::NoMatch | Found::Cancelled => None,
+        }
+    }
+
     /// Tests bytes `start..end` of a stream: from `chunk` when it holds them all, else
     /// copied out of the store for the test only. Cheap tests run inline; a backtracking
     /// pattern or a very long line goes to the matcher pool, off the runtime.
@@ -307,13 +395,7 @@ impl Waiter<'_> {
         end: u64,
         chunk: Option<&Chunk>,
     ) -> Option<Result<LogMatch>> {
-        let inside = chunk.filter(|c| {
-            c.stream == stream && c.offset <= start && end <= c.offset + c.data.len() as u64
-        });
-        let slice = inside.map(|c| {
-            c.data
-                .slice((start - c.offset) as usize..(end - c.offset) as usize)
-        });
+        let slice = chunk.and_then(|c| chunk_slice(c, stream, start, end));
         let len = (end - start) as usize;
         if !self.pattern.is_hard() && len <= INLINE_LINE {
             let bytes = match slice {
@@ -343,15 +425,21 @@ impl Waiter<'_> {
                 other => (other, String::new()),
             }
         };
-        match crate::matcher::run(job).await? {
-            (Found::Match(m), line) => Some(Ok(to_log_match(&line, stream, self.pattern, m))),
-            (Found::TooLong, _) => {
-                self.skipped.note(len);
-                None
-            }
-            _ => None,
-        }
+        let (found, line) = crate::matcher::run(job).await?;
+        self.outcome(found, &line, len, stream)
     }
+}
+
+/// Bytes `start..end` of `stream` when `chunk` holds them all (no copy).
+fn chunk_slice(chunk: &Chunk, stream: StreamKind, start: u64, end: u64) -> Option<bytes::Bytes> {
+    let inside = chunk.stream == stream
+        && chunk.offset <= start
+        && end <= chunk.offset + chunk.data.len() as u64;
+    inside.then(|| {
+        chunk
+            .data
+            .slice((start - chunk.offset) as usize..(end - chunk.offset) as usize)
+    })
 }
 
 fn to_log_match(line: &str, stream: StreamKind, pattern: &Pattern, m: PatternMatch) -> LogMatch {
