@@ -2,7 +2,7 @@
 
 use crate::error::{check_no_nul, Error, ErrorCode, Result};
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// A command: a shell string (`bash -c`) or an argv run with no shell.
@@ -141,21 +141,29 @@ pub(crate) fn resolve_shell(requested: Option<&str>) -> Result<PathBuf> {
         if s.trim().is_empty() {
             return Err(Error::invalid("shell is empty"));
         }
-        return find_program(s).ok_or_else(|| Error::invalid(format!("shell {s:?} was not found")));
+        return host_program(s).ok_or_else(|| {
+            Error::invalid(format!("shell {s:?} was not found or is not executable"))
+        });
     }
-    Ok(find_program("bash").unwrap_or_else(|| PathBuf::from("/bin/sh")))
+    Ok(host_program("bash").unwrap_or_else(|| PathBuf::from("/bin/sh")))
 }
 
-/// Looks a program up the way `execvp` would.
-fn find_program(name: &str) -> Option<PathBuf> {
-    if name.contains('/') {
-        let p = PathBuf::from(name);
-        return p.is_file().then_some(p);
+/// A program on the host's own `PATH`, relative to the host's working directory.
+fn host_program(name: &str) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    find_program(OsStr::new(name), std::env::var_os("PATH").as_deref(), &cwd)
+}
+
+/// Looks `name` up as `execvp` does: a name with a `/` is taken as a path (relative to
+/// `cwd`), a bare name is searched on `path` (relative entries against `cwd`); only a
+/// regular file with an execute bit counts. The one lookup for shells and argv names.
+pub(crate) fn find_program(name: &OsStr, path: Option<&OsStr>, cwd: &Path) -> Option<PathBuf> {
+    if name.is_empty() {
+        return None;
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
+    // execvp's default search path when `PATH` is unset.
+    let path = path.unwrap_or(OsStr::new("/bin:/usr/bin"));
+    which::which_in(name, Some(path), cwd).ok()
 }
 
 /// Checks a working directory before anything is spawned.

@@ -5,7 +5,7 @@ use crate::watchdog::{self, GroupLease};
 use rustix::process::Pid;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use tokio::io::unix::AsyncFd;
 use tokio::net::unix::pipe::Receiver;
@@ -38,7 +38,7 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
     // A bare name is looked up on the child's PATH here: std falls back from posix_spawn
     // (vfork-like) to fork, which copies the host's page tables, whenever the environment
     // sets PATH and the program is not a path. Measured in benches/: ~35% off a spawn.
-    let mut cmd = match resolve_on_path(&spec.program, &spec.env) {
+    let mut cmd = match resolve_on_path(&spec.program, &spec.env, spec.cwd.as_deref()) {
         Some(path) => {
             let mut cmd = std::process::Command::new(path);
             std::os::unix::process::CommandExt::arg0(&mut cmd, &spec.program);
@@ -87,31 +87,31 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
     })
 }
 
-/// Where `execvp` would find `program` on the child's `PATH`; `None` for a program that
-/// is already a path, is not found, or could depend on the child's working directory
-/// (an empty or relative `PATH` entry): those are left to std's own lookup.
-fn resolve_on_path(program: &OsStr, env: &[(OsString, OsString)]) -> Option<PathBuf> {
+/// Where `execvp` would find a bare `program` on the child's `PATH`, from the child's
+/// working directory; `None` for a program that is already a path or is not found:
+/// those are left to std, which reports the error.
+fn resolve_on_path(
+    program: &OsStr,
+    env: &[(OsString, OsString)],
+    cwd: Option<&Path>,
+) -> Option<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::PermissionsExt;
-    if program.is_empty() || program.as_bytes().contains(&b'/') {
+    if program.as_bytes().contains(&b'/') {
         return None;
     }
     let path = env
         .iter()
         .find(|(k, _)| k == "PATH")
-        .map_or(OsStr::new("/bin:/usr/bin"), |(_, v)| v.as_os_str());
-    for dir in std::env::split_paths(path) {
-        if !dir.is_absolute() {
-            return None;
+        .map(|(_, v)| v.as_os_str());
+    let here;
+    let cwd = match cwd {
+        Some(c) => c,
+        None => {
+            here = std::env::current_dir().ok()?;
+            &here
         }
-        let candidate = dir.join(program);
-        if let Ok(meta) = std::fs::metadata(&candidate) {
-            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-                return Some(candidate);
-            }
-        }
-    }
-    None
+    };
+    crate::command::find_program(program, path, cwd)
 }
 
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
@@ -185,16 +185,33 @@ mod tests {
 
     #[test]
     fn bare_names_resolve_on_the_childs_path_like_execvp() {
-        let sh = resolve_on_path(OsStr::new("sh"), &env("/nonexistent:/bin:/usr/bin")).unwrap();
+        let root = Some(Path::new("/"));
+        let sh =
+            resolve_on_path(OsStr::new("sh"), &env("/nonexistent:/bin:/usr/bin"), root).unwrap();
         assert!(sh.is_absolute() && sh.ends_with("sh"), "{sh:?}");
-        // Paths, unknown names and cwd-relative PATH entries are left to std.
-        assert_eq!(resolve_on_path(OsStr::new("/bin/sh"), &env("/bin")), None);
+        // Paths and unknown names are left to std, which reports the error.
         assert_eq!(
-            resolve_on_path(OsStr::new("no-such-prog-xyz"), &env("/bin")),
+            resolve_on_path(OsStr::new("/bin/sh"), &env("/bin"), root),
             None
         );
-        assert_eq!(resolve_on_path(OsStr::new("sh"), &env("bin:/bin")), None);
+        assert_eq!(
+            resolve_on_path(OsStr::new("no-such-prog-xyz"), &env("/bin"), root),
+            None
+        );
+        // A relative PATH entry is read from the child's working directory.
+        let sh = resolve_on_path(OsStr::new("sh"), &env("bin"), root).unwrap();
+        assert!(sh.starts_with("/bin"), "{sh:?}");
         // A directory or a file without an execute bit is skipped, as execvp does.
-        assert_eq!(resolve_on_path(OsStr::new("tmp"), &env("/")), None);
+        assert_eq!(resolve_on_path(OsStr::new("tmp"), &env("/"), root), None);
+        let dir = std::env::temp_dir().join(format!("pw-which-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("plain"), "#!/bin/sh\n").unwrap();
+        let path = dir.as_os_str().to_owned();
+        let found = resolve_on_path(OsStr::new("plain"), &[("PATH".into(), path)], root);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found, None,
+            "a file without an execute bit is not a program"
+        );
     }
 }
