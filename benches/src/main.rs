@@ -203,7 +203,7 @@ async fn portwait(mode: &str, n: usize) -> Res {
                 },
             )
             .await?;
-        p.wait_for_port(i64::from(port), &opts).await?;
+        p.wait_for_port(port, &opts).await?;
         let now = mono_ns();
         let opened = printed_time(&p).await;
         lat.push(now - opened);

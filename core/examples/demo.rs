@@ -56,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         timeout: Some(Duration::from_secs(15)),
         ..Default::default()
     };
-    server.wait_for_port(i64::from(port), &ready).await?;
+    server.wait_for_port(port, &ready).await?;
     println!(
         "port      {port} answers HTTP 2xx/3xx after {:?}",
         t0.elapsed()

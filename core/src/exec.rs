@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::logs::StreamKind;
 use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
 use crate::records::Epoch;
-use crate::sandbox::{Pending, ProcessOptions, Sandbox};
+use crate::sandbox::{Inner, ProcessOptions};
 use crate::signal::Signal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -83,33 +83,39 @@ impl ProcessObserver for Forward {
     }
 }
 
-async fn exec(
-    sandbox: Sandbox,
+/// Runs `command` in `sandbox` for a call made in `epoch`; the session, if any, is
+/// already decided by the scope.
+pub(crate) async fn exec(
+    sandbox: Arc<Inner>,
     epoch: Epoch,
     command: Command,
     options: ExecOptions,
 ) -> Result<ExecResult> {
+    let max_buffer = crate::input::check_byte_limit(
+        "max_buffer",
+        options.max_buffer.unwrap_or(DEFAULT_MAX_BUFFER),
+    )?;
     let started = Instant::now();
-    let process: Process = sandbox
-        .start_in(
-            epoch,
-            command,
-            ProcessOptions {
-                cwd: options.cwd,
-                env: options.env,
-                auto_cleanup: true,
-                observer: options
-                    .on_output
-                    .map(|f| Arc::new(Forward(f)) as Arc<dyn ProcessObserver>),
-                session_id: options.session_id,
-                // Its own limit, not the sandbox's: exec returns what it kept, and must
-                // say when that is not everything. The newest bytes are kept, as getLogs
-                // does: the end of a build log is what explains its exit code.
-                log_limit: Some(options.max_buffer.unwrap_or(DEFAULT_MAX_BUFFER)),
-                ..Default::default()
-            },
-        )
-        .await?;
+    let process: Process = crate::start::start(
+        &sandbox,
+        epoch,
+        command,
+        ProcessOptions {
+            cwd: options.cwd,
+            env: options.env,
+            auto_cleanup: true,
+            observer: options
+                .on_output
+                .map(|f| Arc::new(Forward(f)) as Arc<dyn ProcessObserver>),
+            session_id: options.session_id,
+            // Its own limit, not the sandbox's: exec returns what it kept, and must
+            // say when that is not everything. The newest bytes are kept, as getLogs
+            // does: the end of a build log is what explains its exit code.
+            log_limit: Some(max_buffer),
+            ..Default::default()
+        },
+    )
+    .await?;
     let exit = match process.wait_for_exit(options.timeout).await {
         Ok(exit) => exit,
         Err(e) => {
@@ -131,12 +137,4 @@ async fn exec(
         duration: started.elapsed(),
         command: process.command().to_owned(),
     })
-}
-
-impl Sandbox {
-    /// Runs a command to completion: stdout, stderr, exit code, success and duration.
-    /// Like `start_process`, it belongs to the sandbox as it is when called.
-    pub fn exec(&self, command: impl Into<Command>, options: ExecOptions) -> Pending<ExecResult> {
-        Box::pin(exec(self.clone(), self.epoch(), command.into(), options))
-    }
 }

@@ -1,6 +1,7 @@
 //! `wait_for_port`: probe a TCP port, or an HTTP endpoint, until it is ready.
 
 use crate::error::{check_no_nul, Error, Result};
+use crate::input::{check_port, check_status};
 use crate::ownership::{Judge, Ownership};
 use crate::process::Process;
 use crate::wait::{exited_before_ready, timeout_error};
@@ -56,27 +57,24 @@ impl Default for StatusRange {
 
 impl StatusRange {
     /// Exactly one status.
-    pub fn exactly(status: i64) -> Result<StatusRange> {
+    pub fn exactly(status: u16) -> Result<StatusRange> {
         StatusRange::new(status, status)
     }
 
     /// `min..=max` where either end may be left open: 100 and 599 fill in.
-    pub fn between(min: Option<i64>, max: Option<i64>) -> Result<StatusRange> {
+    pub fn between(min: Option<u16>, max: Option<u16>) -> Result<StatusRange> {
         StatusRange::new(min.unwrap_or(100), max.unwrap_or(599))
     }
 
-    /// `min..=max`, both within 100–599.
-    pub fn new(min: i64, max: i64) -> Result<StatusRange> {
-        let ok = |s: i64| (100..=599).contains(&s);
-        if !ok(min) || !ok(max) || min > max {
+    /// `min..=max`, both HTTP statuses (100–599), `min <= max`.
+    pub fn new(min: u16, max: u16) -> Result<StatusRange> {
+        let (min, max) = (check_status(min)?, check_status(max)?);
+        if min > max {
             return Err(Error::invalid(format!(
-                "status range {min}..{max} is not within 100-599 with min <= max"
+                "status range {min}..{max} has min above max"
             )));
         }
-        Ok(StatusRange {
-            min: min as u16,
-            max: max as u16,
-        })
+        Ok(StatusRange { min, max })
     }
 }
 
@@ -99,14 +97,6 @@ pub struct PortWaitOptions {
     pub owned: Ownership,
 }
 
-/// Checks a port number from any binding: 1 to 65535.
-pub fn validate_port(port: i64) -> Result<u16> {
-    if !(1..=65535).contains(&port) {
-        return Err(Error::invalid(format!("port {port} is outside 1-65535")));
-    }
-    Ok(port as u16)
-}
-
 struct Probe {
     port: u16,
     mode: PortMode,
@@ -116,8 +106,8 @@ struct Probe {
 }
 
 impl Probe {
-    fn new(port: i64, o: &PortWaitOptions) -> Result<Probe> {
-        let port = validate_port(port)?;
+    fn new(port: u16, o: &PortWaitOptions) -> Result<Probe> {
+        let port = check_port(port)?;
         let path = o.path.clone().unwrap_or_else(|| "/".to_owned());
         check_no_nul("path", &path)?;
         if !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -238,7 +228,7 @@ async fn http_status(stream: TcpStream, host: &str, port: u16, path: &str) -> Op
 
 pub(crate) async fn wait_for_port(
     process: &Process,
-    port: i64,
+    port: u16,
     options: &PortWaitOptions,
 ) -> Result<()> {
     let probe = Probe::new(port, options)?;
@@ -276,10 +266,7 @@ mod tests {
 
     #[test]
     fn ports_and_ranges_are_validated() {
-        assert!(validate_port(0).is_err());
-        assert!(validate_port(65536).is_err());
-        assert!(validate_port(-1).is_err());
-        assert_eq!(validate_port(8080).unwrap(), 8080);
+        assert!(Probe::new(0, &PortWaitOptions::default()).is_err());
         assert!(StatusRange::new(300, 200).is_err());
         assert!(StatusRange::exactly(99).is_err());
         assert_eq!(

@@ -62,10 +62,14 @@ pub(crate) struct Inner {
     pub exit_tx: watch::Sender<Option<ExitInfo>>,
 }
 
-/// A handle on a started process; clones share the same live record.
+/// A handle on a started process; clones share the same live record. A handle keeps
+/// the sandbox that started it alive (see the lifetime rule in `sandbox.rs`).
 #[derive(Clone)]
 pub struct Process {
     pub(crate) inner: Arc<Inner>,
+    /// The sandbox, for handles given out; `None` for the sandbox's own copies (its
+    /// records, the supervisor), which must not keep it alive.
+    _owner: Option<Arc<crate::sandbox::Inner>>,
 }
 
 impl std::fmt::Debug for Process {
@@ -106,6 +110,15 @@ impl Process {
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
             }),
+            _owner: None,
+        }
+    }
+
+    /// This record as a handle given out, which keeps `sandbox` alive.
+    pub(crate) fn held_by(&self, sandbox: &Arc<crate::sandbox::Inner>) -> Process {
+        Process {
+            inner: self.inner.clone(),
+            _owner: Some(sandbox.clone()),
         }
     }
 
@@ -252,7 +265,7 @@ impl Process {
     }
 
     /// Waits until `port` accepts connections (tcp) or answers with an accepted status (http).
-    pub async fn wait_for_port(&self, port: i64, options: &PortWaitOptions) -> Result<()> {
+    pub async fn wait_for_port(&self, port: u16, options: &PortWaitOptions) -> Result<()> {
         crate::port::wait_for_port(self, port, options).await
     }
 
@@ -315,7 +328,7 @@ impl Process {
     }
 
     /// Releases the group from the watchdog if the leader is reaped and no member runs.
-    fn release_if_empty(&self) {
+    pub(crate) fn release_if_empty(&self) {
         let lease = {
             let st = self.inner.state.lock().unwrap();
             st.reaped.and(st.lease.clone())
@@ -329,7 +342,7 @@ impl Process {
 
     /// The group of an ended process whose members (e.g. `cmd &` grandchildren) still
     /// run, if it is still ours to signal.
-    fn stray_pgid(&self) -> Option<u32> {
+    pub(crate) fn stray_pgid(&self) -> Option<u32> {
         let pgid = {
             let st = self.inner.state.lock().unwrap();
             (st.status.is_final() && st.strays)

@@ -15,10 +15,10 @@ fn named() -> &'static Mutex<HashMap<String, Sandbox>> {
     NAMED.get_or_init(Default::default)
 }
 
-pub(crate) fn track(sandbox: &Sandbox) {
+pub(crate) fn track(sandbox: &std::sync::Arc<Inner>) {
     let mut l = live().lock().unwrap();
     l.retain(|w| w.strong_count() > 0);
-    l.push(std::sync::Arc::downgrade(&sandbox.inner));
+    l.push(std::sync::Arc::downgrade(sandbox));
 }
 
 /// The one shared sandbox for `name` (default `"default"`), created on first use.
@@ -36,17 +36,19 @@ pub fn get_sandbox(name: Option<&str>) -> crate::Result<Sandbox> {
 
 /// Kills every process of every live sandbox, from synchronous code: the hook that
 /// bindings run at host exit. SIGTERM, then SIGKILL after `grace` (a grace too large for
-/// a deadline means none). Starts in flight kill what they spawn.
+/// a deadline means none). Starts in flight kill what they spawn. In a process forked
+/// from the host it does nothing: the host's processes are not the child's to kill.
 pub fn shutdown_all(grace: Duration) {
-    let sandboxes: Vec<Sandbox> = live()
+    let sandboxes: Vec<std::sync::Arc<Inner>> = live()
         .lock()
         .unwrap()
         .iter()
-        .filter_map(|w| w.upgrade().map(|inner| Sandbox { inner }))
+        .filter_map(|w| w.upgrade())
+        .filter(|inner| !inner.forked())
         .collect();
     for s in &sandboxes {
-        s.inner.records.end_epoch();
+        s.records.end_epoch();
     }
-    let procs: Vec<_> = sandboxes.iter().flat_map(|s| s.list_processes()).collect();
+    let procs: Vec<_> = sandboxes.iter().flat_map(|s| s.records.list()).collect();
     crate::process::kill_all_blocking(&procs, grace);
 }

@@ -1,14 +1,12 @@
-//! Sessions: an isolated env, cwd and process list inside one sandbox.
+//! Sessions: a scope inside one sandbox with its own env, cwd and process list.
 
-use crate::command::{self, Command, EnvChanges};
+use crate::command::{self, EnvChanges};
 use crate::error::{check_no_nul, Error, ErrorCode, Result};
-use crate::event::LogStream;
-use crate::exec::{ExecOptions, ExecResult};
-use crate::logs::Logs;
 use crate::process::Process;
-use crate::sandbox::{kill_many, Pending, ProcessOptions, Sandbox, SessionData};
-use crate::signal::Signal;
+use crate::sandbox::{Inner, Sandbox, SessionData};
+use crate::scope::{kill_many, Scope};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Options of `create_session`.
 #[derive(Debug, Clone, Default)]
@@ -21,11 +19,17 @@ pub struct SessionOptions {
     pub env: EnvChanges,
 }
 
-/// A handle on one session; it offers the sandbox's process methods, scoped to itself.
+/// A handle on one session: a [`Scope`] with an id, whose process methods it offers.
 #[derive(Clone, Debug)]
 pub struct Session {
-    sandbox: Sandbox,
-    id: String,
+    scope: Scope,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Scope;
+    fn deref(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 pub(crate) fn not_found(id: &str) -> Error {
@@ -35,7 +39,13 @@ pub(crate) fn not_found(id: &str) -> Error {
     )
 }
 
-pub(crate) fn create(sandbox: &Sandbox, options: SessionOptions) -> Result<Session> {
+fn handle(sandbox: &Arc<Inner>, id: &str) -> Session {
+    Session {
+        scope: Scope::session(sandbox.clone(), id),
+    }
+}
+
+pub(crate) fn create(sandbox: &Arc<Inner>, options: SessionOptions) -> Result<Session> {
     command::validate_env(&options.env)?;
     if let Some(cwd) = &options.cwd {
         check_no_nul("cwd", &cwd.to_string_lossy())?;
@@ -56,7 +66,7 @@ pub(crate) fn create(sandbox: &Sandbox, options: SessionOptions) -> Result<Sessi
             )
         }
     };
-    let mut sessions = sandbox.inner.sessions.lock().unwrap();
+    let mut sessions = sandbox.sessions.lock().unwrap();
     if sessions.contains_key(&id) {
         return Err(Error::new(
             ErrorCode::SessionAlreadyExists,
@@ -70,29 +80,24 @@ pub(crate) fn create(sandbox: &Sandbox, options: SessionOptions) -> Result<Sessi
             env: options.env,
         },
     );
-    Ok(Session {
-        sandbox: sandbox.clone(),
-        id,
-    })
+    Ok(handle(sandbox, &id))
 }
 
-pub(crate) fn get(sandbox: &Sandbox, id: &str) -> Result<Session> {
-    if sandbox.inner.sessions.lock().unwrap().contains_key(id) {
-        Ok(Session {
-            sandbox: sandbox.clone(),
-            id: id.to_owned(),
-        })
+pub(crate) fn get(sandbox: &Arc<Inner>, id: &str) -> Result<Session> {
+    if sandbox.sessions.lock().unwrap().contains_key(id) {
+        Ok(handle(sandbox, id))
     } else {
         Err(not_found(id))
     }
 }
 
-pub(crate) async fn delete(sandbox: &Sandbox, id: &str) -> Result<()> {
-    if sandbox.inner.sessions.lock().unwrap().remove(id).is_none() {
+pub(crate) async fn delete(sandbox: &Arc<Inner>, id: &str) -> Result<()> {
+    if sandbox.sessions.lock().unwrap().remove(id).is_none() {
         return Err(not_found(id));
     }
     let mine: Vec<Process> = sandbox
-        .list_processes()
+        .records
+        .list()
         .into_iter()
         .filter(|p| p.session_id() == Some(id))
         .collect();
@@ -103,88 +108,28 @@ pub(crate) async fn delete(sandbox: &Sandbox, id: &str) -> Result<()> {
 impl Session {
     /// The session id.
     pub fn id(&self) -> &str {
-        &self.id
+        self.scope
+            .session_id()
+            .expect("a session's scope always has an id")
     }
 
     /// The sandbox it belongs to.
-    pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
+    pub fn sandbox(&self) -> Sandbox {
+        Sandbox::from_inner(self.scope.sandbox.clone())
     }
 
-    fn check_alive(&self) -> Result<()> {
-        get(&self.sandbox, &self.id).map(|_| ())
+    /// The session's scope.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
-    /// Starts a process in this session (see [`Sandbox::start_process`]).
-    pub fn start_process(
-        &self,
-        command: impl Into<Command>,
-        mut options: ProcessOptions,
-    ) -> Pending<Process> {
-        options.session_id = Some(self.id.clone());
-        self.sandbox.start_process(command, options)
-    }
-
-    /// Runs a command to completion in this session.
-    pub fn exec(
-        &self,
-        command: impl Into<Command>,
-        mut options: ExecOptions,
-    ) -> Pending<ExecResult> {
-        options.session_id = Some(self.id.clone());
-        self.sandbox.exec(command, options)
-    }
-
-    /// This session's processes.
-    pub fn list_processes(&self) -> Vec<Process> {
-        self.sandbox
-            .list_processes()
-            .into_iter()
-            .filter(|p| p.session_id() == Some(&self.id))
-            .collect()
-    }
-
-    /// One of this session's processes.
-    pub fn get_process(&self, id: &str) -> Option<Process> {
-        self.sandbox
-            .get_process(id)
-            .filter(|p| p.session_id() == Some(&self.id))
-    }
-
-    fn require(&self, id: &str) -> Result<Process> {
-        self.get_process(id).ok_or_else(|| Error::not_found(id))
-    }
-
-    /// Kills one of this session's processes.
-    pub async fn kill_process(&self, id: &str, signal: Signal) -> Result<()> {
-        self.require(id)?
-            .kill(signal, crate::process::DEFAULT_KILL_TIMEOUT)
-            .await
-    }
-
-    /// Stops one of this session's processes.
-    pub async fn stop_process(&self, id: &str) -> Result<()> {
-        self.kill_process(id, Signal::TERM).await
-    }
-
-    /// Kills this session's processes (see [`Sandbox::kill_all_processes`]); returns how
-    /// many it signalled.
-    pub async fn kill_all_processes(&self) -> usize {
-        kill_many(self.list_processes()).await
-    }
-
-    /// Output kept for one of this session's processes.
-    pub fn get_process_logs(&self, id: &str) -> Result<Logs> {
-        Ok(self.require(id)?.logs())
-    }
-
-    /// Log events of one of this session's processes.
-    pub fn stream_process_logs(&self, id: &str) -> Result<LogStream> {
-        Ok(self.require(id)?.stream_logs())
-    }
-
-    /// Whether the session still exists.
+    /// Whether the session still exists (it does until `delete_session` or `destroy`).
     pub fn exists(&self) -> bool {
-        self.check_alive().is_ok()
+        self.scope
+            .sandbox
+            .sessions
+            .lock()
+            .unwrap()
+            .contains_key(self.id())
     }
 }

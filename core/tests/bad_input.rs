@@ -142,19 +142,18 @@ async fn malformed_process_ids_and_env_names_are_invalid_arguments() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ports_outside_the_range_are_invalid_arguments() {
     for port in [0, 65536, -1, 100_000] {
-        let e = validate_port(port).unwrap_err();
+        let e = input::port(port).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidArgument);
         assert!(e.message.contains("1-65535"), "{}", e.message);
     }
     let sb = sandbox();
     let p = start(&sb, "sleep 300").await;
-    for port in [0, 65536] {
-        let e = p
-            .wait_for_port(port, &PortWaitOptions::default())
-            .await
-            .unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidArgument);
-    }
+    let e = p
+        .wait_for_port(0, &PortWaitOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert_eq!(e.message, input::port(0).unwrap_err().message);
     assert_eq!(p.status(), ProcessStatus::Running);
 }
 

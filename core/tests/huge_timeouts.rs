@@ -56,7 +56,7 @@ async fn waits_with_a_huge_timeout() {
             timeout: Some(timeout),
             ..Default::default()
         };
-        within(HANG, "port", p.wait_for_port(port as i64, &options))
+        within(HANG, "port", p.wait_for_port(port, &options))
             .await
             .unwrap();
         p.kill(Signal::TERM, secs(5)).await.unwrap();

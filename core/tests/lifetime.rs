@@ -1,4 +1,4 @@
-//! Lifetime: dropping the Sandbox and destroy() kill everything it started; shared
+//! Lifetime: dropping every handle and destroy() kill everything it started; shared
 //! sandboxes by name; a process outlives the thread that started it.
 
 mod common;
@@ -6,7 +6,7 @@ use common::*;
 use procwright::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dropping_the_sandbox_kills_its_processes() {
+async fn dropping_every_handle_kills_its_processes_without_waiting() {
     let sb = sandbox();
     let plain = start(&sb, ["sleep", "300"]).await;
     let tree = start(&sb, "sleep 300 & sleep 300 & wait").await;
@@ -27,28 +27,52 @@ async fn dropping_the_sandbox_kills_its_processes() {
         .map(|p| p.pid().unwrap())
         .collect();
     assert_eq!(live_group_members(parent.pid().unwrap()).len(), 1);
-    // A clone keeps it alive; only the last drop kills.
+    // Watch the records through the log stores' streams, which hold no handle.
+    let exits: Vec<_> = [&plain, &stubborn]
+        .iter()
+        .map(|p| p.stream_logs())
+        .collect();
+    // A clone, and a process handle, each keep the sandbox alive.
     let clone = sb.clone();
     drop(sb);
-    assert_eq!(plain.status(), ProcessStatus::Running);
     drop(clone);
-    for g in &groups {
-        assert!(
-            live_group_members(*g).is_empty(),
-            "group {g} alive after drop: {:?}",
-            live_group_members(*g)
-        );
+    tokio::time::sleep(ms(200)).await;
+    assert_eq!(plain.status(), ProcessStatus::Running);
+    let handles = vec![plain, tree, stubborn, parent];
+    // The last drop returns at once, even with a process that ignores SIGTERM.
+    let t = std::time::Instant::now();
+    drop(handles);
+    assert!(
+        t.elapsed() < DROP_GRACE,
+        "the drop waited {:?}",
+        t.elapsed()
+    );
+    assert!(
+        eventually(secs(30), || groups
+            .iter()
+            .all(|g| live_group_members(*g).is_empty()))
+        .await,
+        "groups alive after the drop: {:?}",
+        groups
+            .iter()
+            .map(|g| live_group_members(*g))
+            .collect::<Vec<_>>()
+    );
+    for mut events in exits {
+        let mut last = None;
+        while let Some(e) = within(HANG, "events", events.next()).await {
+            last = Some(e);
+        }
+        let last = last.unwrap();
+        assert_eq!(last.kind, LogEventKind::Exit, "{last:?}");
     }
-    for p in [&plain, &tree, &stubborn] {
-        let e = within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
-        assert_eq!(e.status, ProcessStatus::Killed, "{}", p.id());
-    }
-    assert_eq!(stubborn.signal(), Some("SIGKILL"));
-    assert_eq!(plain.signal(), Some("SIGTERM"));
     let me = std::process::id();
-    assert!(groups.iter().all(|g| read_stat(*g)
-        .filter(|s| s.ppid == me && s.state == "Z")
-        .is_none()));
+    assert!(
+        eventually(HANG, || groups.iter().all(|g| read_stat(*g)
+            .filter(|s| s.ppid == me && s.state == "Z")
+            .is_none()))
+        .await
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,8 +167,14 @@ fn a_process_outlives_the_thread_and_runtime_that_started_it() {
     let pid = p.pid().unwrap();
     std::thread::sleep(ms(300));
     assert!(pid_alive(pid), "the child died with its thread");
-    // Dropping the sandbox from plain synchronous code still kills and reaps it.
+    // Dropping every handle from plain synchronous code, with the runtime gone, still
+    // kills and reaps it (on the reaper thread).
     drop(sb);
+    drop(p);
+    let t = std::time::Instant::now();
+    while pid_alive(pid) && t.elapsed() < HANG {
+        std::thread::sleep(ms(10));
+    }
     assert!(!pid_alive(pid));
     let me = std::process::id();
     assert!(read_stat(pid).filter(|s| s.ppid == me).is_none());

@@ -59,18 +59,18 @@ async fn a_server_on_127_0_0_1_only_is_found_in_both_modes() {
     let port = free_port_v4();
     let p = server(&sb, "127.0.0.1", port, 200, "/").await;
     for mode in [PortMode::Tcp, PortMode::Http] {
-        within(HANG, "wait", p.wait_for_port(port.into(), &opts(mode)))
+        within(HANG, "wait", p.wait_for_port(port, &opts(mode)))
             .await
             .unwrap_or_else(|e| panic!("{mode:?}: {e:?}"));
     }
     // Naming the host works too; naming the other family does not find it.
     let mut o = opts(PortMode::Http);
     o.host = Some("127.0.0.1".into());
-    p.wait_for_port(port.into(), &o).await.unwrap();
+    p.wait_for_port(port, &o).await.unwrap();
     if free_port_v6().is_some() {
         o.host = Some("::1".into());
         o.timeout = Some(ms(300));
-        let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+        let e = p.wait_for_port(port, &o).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
     }
     assert_eq!(p.status(), ProcessStatus::Running);
@@ -87,14 +87,14 @@ async fn a_server_on_ipv6_loopback_only_is_found_in_both_modes() {
     // Nothing answers on 127.0.0.1 for this port.
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
     for mode in [PortMode::Tcp, PortMode::Http] {
-        within(HANG, "wait", p.wait_for_port(port.into(), &opts(mode)))
+        within(HANG, "wait", p.wait_for_port(port, &opts(mode)))
             .await
             .unwrap_or_else(|e| panic!("{mode:?}: {e:?}"));
     }
     for host in ["::1", "[::1]"] {
         let mut o = opts(PortMode::Http);
         o.host = Some(host.into());
-        p.wait_for_port(port.into(), &o).await.unwrap();
+        p.wait_for_port(port, &o).await.unwrap();
     }
 }
 
@@ -119,7 +119,7 @@ async fn a_port_opened_later_is_found() {
         .unwrap();
     let mut o = opts(PortMode::Http);
     o.interval = Some(ms(50));
-    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+    within(HANG, "wait", p.wait_for_port(port, &o))
         .await
         .unwrap();
     assert!(p.logs().stdout.contains("listening"));
@@ -133,7 +133,7 @@ async fn http_status_ranges() {
     // 503 is outside the default 200-399...
     let mut o = opts(PortMode::Http);
     o.timeout = Some(ms(500));
-    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    let e = p.wait_for_port(port, &o).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
     assert_eq!(
         e.condition.as_deref(),
@@ -143,15 +143,13 @@ async fn http_status_ranges() {
     // ...but in range when asked for, exactly or as a range.
     o.timeout = Some(HANG);
     o.status = StatusRange::exactly(503).unwrap();
-    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+    within(HANG, "wait", p.wait_for_port(port, &o))
         .await
         .unwrap();
     o.status = StatusRange::new(500, 599).unwrap();
-    p.wait_for_port(port.into(), &o).await.unwrap();
+    p.wait_for_port(port, &o).await.unwrap();
     // tcp mode does not care about the status.
-    p.wait_for_port(port.into(), &opts(PortMode::Tcp))
-        .await
-        .unwrap();
+    p.wait_for_port(port, &opts(PortMode::Tcp)).await.unwrap();
     assert!(StatusRange::new(600, 700).is_err());
     assert!(StatusRange::new(400, 300).is_err());
 }
@@ -163,26 +161,26 @@ async fn http_path_is_requested() {
     let p = server(&sb, "127.0.0.1", port, 200, "/health").await;
     let mut o = opts(PortMode::Http);
     o.path = Some("/health".into());
-    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+    within(HANG, "wait", p.wait_for_port(port, &o))
         .await
         .unwrap();
     // "/" answers 404 there, which is not ready by default.
     o.path = None;
     o.timeout = Some(ms(500));
-    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    let e = p.wait_for_port(port, &o).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
     o.path = Some("/other".into());
     o.status = StatusRange::exactly(404).unwrap();
-    p.wait_for_port(port.into(), &o).await.unwrap();
+    p.wait_for_port(port, &o).await.unwrap();
     // A path that would break the request line is refused up front.
     o.path = Some("/a b".into());
     assert_eq!(
-        p.wait_for_port(port.into(), &o).await.unwrap_err().code,
+        p.wait_for_port(port, &o).await.unwrap_err().code,
         ErrorCode::InvalidArgument
     );
     o.path = Some("no-slash".into());
     assert_eq!(
-        p.wait_for_port(port.into(), &o).await.unwrap_err().code,
+        p.wait_for_port(port, &o).await.unwrap_err().code,
         ErrorCode::InvalidArgument
     );
 }
@@ -191,15 +189,19 @@ async fn http_path_is_requested() {
 async fn bad_ports_are_invalid_arguments() {
     let sb = sandbox();
     let p = start(&sb, "sleep 300").await;
+    // The Rust API takes a u16; 0 is the one bad value it can be given.
+    let e = within(HANG, "wait", p.wait_for_port(0, &opts(PortMode::Tcp)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    // The bindings' numbers go through `input::port`, with the same rule and words.
     for port in [0, 65536, -1, i64::MAX, i64::MIN] {
-        let e = within(HANG, "wait", p.wait_for_port(port, &opts(PortMode::Tcp)))
-            .await
-            .unwrap_err();
+        let e = input::port(port).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidArgument, "{port}");
         assert!(e.message.contains(&port.to_string()), "{}", e.message);
     }
-    assert!(validate_port(65535).is_ok());
-    assert!(validate_port(1).is_ok());
+    assert_eq!(input::port(65535).unwrap(), 65535);
+    assert_eq!(input::port(1).unwrap(), 1);
     let mut o = opts(PortMode::Tcp);
     o.interval = Some(ms(0));
     assert_eq!(
@@ -263,13 +265,9 @@ async fn a_stale_server_does_not_make_a_server_dying_of_eaddrinuse_ready() {
         )
         .await
         .unwrap();
-    let e = within(
-        HANG,
-        "wait",
-        p.wait_for_port(port.into(), &opts(PortMode::Http)),
-    )
-    .await
-    .expect_err("the stale server made it ready");
+    let e = within(HANG, "wait", p.wait_for_port(port, &opts(PortMode::Http)))
+        .await
+        .expect_err("the stale server made it ready");
     assert_eq!(e.code, ErrorCode::ProcessExitedBeforeReady, "{e:?}");
     assert!(
         p.logs().stderr.contains("Address already in use"),
@@ -291,16 +289,16 @@ async fn a_listener_older_than_the_process_and_outside_its_tree_is_stale() {
     let p = start(&sb, "sleep 30").await;
     let mut o = opts(PortMode::Tcp);
     o.timeout = Some(ms(500));
-    let e = within(HANG, "wait", p.wait_for_port(port.into(), &o))
+    let e = within(HANG, "wait", p.wait_for_port(port, &o))
         .await
         .expect_err("a listener of another, older process made `sleep` ready");
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout, "{e:?}");
     o.owned = Ownership::Owned;
-    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    let e = p.wait_for_port(port, &o).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout, "{e:?}");
     // owned=false: any listener, as in 0.1.
     o.owned = Ownership::Any;
-    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+    within(HANG, "wait", p.wait_for_port(port, &o))
         .await
         .unwrap();
     assert_eq!(p.status(), ProcessStatus::Running);
@@ -319,7 +317,7 @@ async fn the_processs_own_server_is_ready_under_owned_and_auto() {
             for mode in [PortMode::Tcp, PortMode::Http] {
                 let mut o = opts(mode);
                 o.owned = owned;
-                within(HANG, "wait", p.wait_for_port(port.into(), &o))
+                within(HANG, "wait", p.wait_for_port(port, &o))
                     .await
                     .unwrap_or_else(|e| panic!("{host} {owned:?} {mode:?}: {e:?}"));
             }
@@ -348,7 +346,7 @@ async fn a_descendants_server_belongs_to_the_tree() {
         .unwrap();
     let mut o = opts(PortMode::Http);
     o.owned = Ownership::Owned;
-    within(HANG, "wait", p.wait_for_port(port.into(), &o))
+    within(HANG, "wait", p.wait_for_port(port, &o))
         .await
         .unwrap_or_else(|e| panic!("{e:?} {:?}", p.logs()));
 }
@@ -360,17 +358,13 @@ async fn a_listener_started_after_the_process_counts_under_auto_only() {
     let p = start(&sb, "sleep 30").await;
     let port = free_port_v4();
     let _proxy = Outsider::start("127.0.0.1", port);
-    within(
-        HANG,
-        "wait",
-        p.wait_for_port(port.into(), &opts(PortMode::Http)),
-    )
-    .await
-    .unwrap();
+    within(HANG, "wait", p.wait_for_port(port, &opts(PortMode::Http)))
+        .await
+        .unwrap();
     let mut o = opts(PortMode::Http);
     o.owned = Ownership::Owned;
     o.timeout = Some(ms(500));
-    let e = p.wait_for_port(port.into(), &o).await.unwrap_err();
+    let e = p.wait_for_port(port, &o).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout, "{e:?}");
 }
 
@@ -390,7 +384,7 @@ async fn a_stale_ipv4_listener_does_not_hide_the_processs_ipv6_server() {
     for owned in [Ownership::Auto, Ownership::Owned] {
         let mut o = opts(PortMode::Tcp);
         o.owned = owned;
-        within(HANG, "wait", p.wait_for_port(port.into(), &o))
+        within(HANG, "wait", p.wait_for_port(port, &o))
             .await
             .unwrap_or_else(|e| panic!("{owned:?}: {e:?}"));
     }

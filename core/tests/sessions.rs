@@ -201,3 +201,55 @@ async fn session_kill_methods_stay_within_the_session() {
     .await;
     assert_eq!(last, Some(LogEventKind::Exit));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_scope_rule_for_session_ids_in_start_and_exec() {
+    let sb = sandbox();
+    let s = sb
+        .create_session(SessionOptions {
+            id: Some("mine".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    sb.create_session(SessionOptions {
+        id: Some("other".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    // A session's start that names another session is refused, not overwritten.
+    let named = |id: &str| ProcessOptions {
+        session_id: Some(id.into()),
+        ..Default::default()
+    };
+    let e = s.start_process("true", named("other")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert!(
+        e.message.contains("other") && e.message.contains("mine"),
+        "{}",
+        e.message
+    );
+    let e = s
+        .exec(
+            "true",
+            ExecOptions {
+                session_id: Some("other".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    // Naming its own id is the same as naming none.
+    let p = s.start_process("sleep 300", named("mine")).await.unwrap();
+    assert_eq!(p.session_id(), Some("mine"));
+    // The root scope starts in whichever session it is told, and sees every process.
+    let q = sb.start_process("sleep 300", named("other")).await.unwrap();
+    assert_eq!(q.session_id(), Some("other"));
+    assert!(s.get_process(q.id()).is_none());
+    assert_eq!(sb.list_processes().len(), 2);
+    assert_eq!(s.scope().session_id(), Some("mine"));
+    assert_eq!(sb.scope().session_id(), None);
+    let e = sb.start_process("true", named("nope")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::SessionNotFound);
+    sb.destroy().await;
+}

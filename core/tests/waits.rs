@@ -160,13 +160,9 @@ async fn exit_before_ready_fails_at_once_with_exit_code_and_last_lines() {
         timeout: Some(secs(60)),
         ..Default::default()
     };
-    let e = within(
-        secs(10),
-        "wait_for_port",
-        q.wait_for_port(port.into(), &opts),
-    )
-    .await
-    .unwrap_err();
+    let e = within(secs(10), "wait_for_port", q.wait_for_port(port, &opts))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::ProcessExitedBeforeReady);
     assert_eq!(e.exit_code, Some(7));
     assert_eq!(e.last_lines, ["bye"]);
@@ -236,7 +232,7 @@ async fn timeouts_name_the_condition_and_leave_the_process_running() {
         timeout: Some(ms(300)),
         ..Default::default()
     };
-    let e = p.wait_for_port(port.into(), &opts).await.unwrap_err();
+    let e = p.wait_for_port(port, &opts).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
     assert_eq!(
         e.condition.as_deref(),

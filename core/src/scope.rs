@@ -1,0 +1,178 @@
+//! The process methods, once: a scope is the whole sandbox (the root) or one session.
+//!
+//! `Sandbox` and `Session` are both a `Scope` with more on top, so a rule about starting,
+//! finding or killing processes is written here and nowhere else.
+
+use crate::command::Command;
+use crate::error::{Error, Result};
+use crate::event::LogStream;
+use crate::exec::{ExecOptions, ExecResult};
+use crate::logs::Logs;
+use crate::process::{Process, DEFAULT_KILL_TIMEOUT};
+use crate::sandbox::{Inner, Pending, ProcessOptions};
+use crate::signal::Signal;
+use std::sync::Arc;
+
+/// Where processes are started and found: the whole sandbox, or one session of it.
+/// Clones share the same sandbox; any handle (scope, sandbox, session or process)
+/// keeps it alive.
+#[derive(Clone)]
+pub struct Scope {
+    pub(crate) sandbox: Arc<Inner>,
+    session: Option<Arc<str>>,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("session", &self.session)
+            .field("processes", &self.list_processes().len())
+            .finish()
+    }
+}
+
+impl Scope {
+    pub(crate) fn root(sandbox: Arc<Inner>) -> Scope {
+        Scope {
+            sandbox,
+            session: None,
+        }
+    }
+
+    pub(crate) fn session(sandbox: Arc<Inner>, id: &str) -> Scope {
+        Scope {
+            sandbox,
+            session: Some(id.into()),
+        }
+    }
+
+    /// The session this scope is, or `None` for the whole sandbox.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
+    /// Whether `process` is seen from this scope.
+    fn sees(&self, process: &Process) -> bool {
+        match &self.session {
+            None => true,
+            Some(id) => process.session_id() == Some(&**id),
+        }
+    }
+
+    /// The session a start in this scope runs in: this scope's own, or for the root
+    /// scope the one the options name. A session's start naming another is refused.
+    fn session_for(&self, asked: Option<String>) -> Result<Option<String>> {
+        match (&self.session, asked) {
+            (None, asked) => Ok(asked),
+            (Some(mine), None) => Ok(Some(mine.to_string())),
+            (Some(mine), Some(asked)) if *asked == **mine => Ok(Some(asked)),
+            (Some(mine), Some(asked)) => Err(Error::invalid(format!(
+                "session_id {asked:?} differs from this session's id {mine:?}"
+            ))),
+        }
+    }
+
+    /// Starts a background process; resolves once it is running. Must be awaited
+    /// within a tokio runtime.
+    ///
+    /// The start belongs to the sandbox as it is when this is called: should `destroy`
+    /// begin before the process runs, the start fails with `PROCESS_ERROR` and whatever
+    /// it spawned is killed and reaped.
+    pub fn start_process(
+        &self,
+        command: impl Into<Command>,
+        options: ProcessOptions,
+    ) -> Pending<Process> {
+        let epoch = self.sandbox.records.epoch();
+        let command = command.into();
+        let scope = self.clone();
+        Box::pin(async move {
+            let options = ProcessOptions {
+                session_id: scope.session_for(options.session_id.clone())?,
+                ..options
+            };
+            crate::start::start(&scope.sandbox, epoch, command, options).await
+        })
+    }
+
+    /// Runs a command to completion: stdout, stderr, exit code, success and duration.
+    /// Like `start_process`, it belongs to the sandbox as it is when called.
+    pub fn exec(&self, command: impl Into<Command>, options: ExecOptions) -> Pending<ExecResult> {
+        let epoch = self.sandbox.records.epoch();
+        let command = command.into();
+        let scope = self.clone();
+        Box::pin(async move {
+            let options = ExecOptions {
+                session_id: scope.session_for(options.session_id.clone())?,
+                ..options
+            };
+            crate::exec::exec(scope.sandbox.clone(), epoch, command, options).await
+        })
+    }
+
+    /// Every record this scope sees, running or ended, in start order.
+    pub fn list_processes(&self) -> Vec<Process> {
+        self.sandbox
+            .records
+            .list()
+            .into_iter()
+            .filter(|p| self.sees(p))
+            .map(|p| p.held_by(&self.sandbox))
+            .collect()
+    }
+
+    /// The process with this id, if this scope sees one.
+    pub fn get_process(&self, id: &str) -> Option<Process> {
+        self.sandbox
+            .records
+            .find(id)
+            .filter(|p| self.sees(p))
+            .map(|p| p.held_by(&self.sandbox))
+    }
+
+    fn require(&self, id: &str) -> Result<Process> {
+        self.get_process(id).ok_or_else(|| Error::not_found(id))
+    }
+
+    /// Kills a process by id (see [`Process::kill`]), with the default kill timeout.
+    pub async fn kill_process(&self, id: &str, signal: Signal) -> Result<()> {
+        self.require(id)?.kill(signal, DEFAULT_KILL_TIMEOUT).await
+    }
+
+    /// SIGTERM, then SIGKILL after the default timeout.
+    pub async fn stop_process(&self, id: &str) -> Result<()> {
+        self.kill_process(id, Signal::TERM).await
+    }
+
+    /// Kills every process of this scope, and what is left of the groups of ended ones;
+    /// returns how many it signalled.
+    pub async fn kill_all_processes(&self) -> usize {
+        kill_many(self.list_processes()).await
+    }
+
+    /// Output kept for a process.
+    pub fn get_process_logs(&self, id: &str) -> Result<Logs> {
+        Ok(self.require(id)?.logs())
+    }
+
+    /// The log events of a process (see [`Process::stream_logs`]).
+    pub fn stream_process_logs(&self, id: &str) -> Result<LogStream> {
+        Ok(self.require(id)?.stream_logs())
+    }
+}
+
+/// Kills the given processes concurrently (and what is left of the groups of ended
+/// ones); returns how many it signalled.
+pub(crate) async fn kill_many(procs: Vec<Process>) -> usize {
+    let mut set = tokio::task::JoinSet::new();
+    for p in procs {
+        set.spawn(async move { p.kill_group(Signal::TERM, DEFAULT_KILL_TIMEOUT).await });
+    }
+    let mut signalled = 0;
+    while let Some(r) = set.join_next().await {
+        if let Ok(Ok(true)) = r {
+            signalled += 1;
+        }
+    }
+    signalled
+}

@@ -1,0 +1,219 @@
+//! Starting one process: check the options, list its record, spawn it, and hand it to
+//! its supervisor and readers.
+
+use crate::command::{self, Command, EnvChanges};
+use crate::error::{check_no_nul, Error, ErrorCode, Result};
+use crate::lifecycle::{self, Supervision};
+use crate::logfile::{RotatingFile, ROTATE_AT};
+use crate::logs::LogStore;
+use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
+use crate::reader::{self, OutputSink};
+use crate::records::{self, Epoch};
+use crate::sandbox::{Inner, ProcessOptions};
+use crate::signal::Signal;
+use crate::spawn::{self, SpawnSpec};
+use crate::status::{ExitInfo, ProcessStatus};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use tokio::sync::watch;
+
+/// Starts `command` in `sandbox` for a call made in `epoch`; the session, if any, is
+/// already decided by the scope.
+pub(crate) async fn start(
+    sandbox: &Arc<Inner>,
+    epoch: Epoch,
+    command: Command,
+    options: ProcessOptions,
+) -> Result<Process> {
+    command.validate()?;
+    command::validate_env(&options.env)?;
+    // Bad input is refused before a record exists; only a cwd that is missing is a
+    // start failure that leaves an `error` record.
+    if let Some(cwd) = &options.cwd {
+        check_no_nul("cwd", &cwd.to_string_lossy())?;
+    }
+    let log_limit = crate::input::check_log_limit(options.log_limit.unwrap_or(sandbox.log_limit))?;
+    let id = match &options.process_id {
+        Some(id) => {
+            validate_id(id)?;
+            id.clone()
+        }
+        None => new_id(),
+    };
+    let (session_cwd, session_env) = match &options.session_id {
+        Some(sid) => {
+            let sessions = sandbox.sessions.lock().unwrap();
+            let s = sessions
+                .get(sid)
+                .ok_or_else(|| crate::session::not_found(sid))?;
+            (s.cwd.clone(), s.env.clone())
+        }
+        None => (None, EnvChanges::new()),
+    };
+    let base = session_cwd.or_else(|| sandbox.cwd.clone());
+    let cwd = match (&options.cwd, base) {
+        (Some(c), Some(b)) => Some(b.join(c)),
+        (Some(c), None) => Some(c.clone()),
+        (None, b) => b,
+    };
+    let file = match &sandbox.log_dir {
+        Some(dir) => Some(RotatingFile::create(dir, &id, ROTATE_AT).map_err(|e| {
+            Error::new(
+                ErrorCode::ProcessError,
+                format!("could not create a log file in {}: {e}", dir.display()),
+            )
+            .with_process(&id)
+        })?),
+        None => None,
+    };
+    let store = LogStore::new(log_limit, file);
+    let process = Process::new(
+        id.clone(),
+        command.display(),
+        options.session_id.clone(),
+        store,
+    );
+    let admission = sandbox.records.admit(epoch, &process)?;
+    let observer = options.observer.clone();
+    let fail = |e: Error| {
+        let e = e.with_process(&id);
+        process.finish(ExitInfo {
+            exit_code: None,
+            signal: None,
+            status: ProcessStatus::Error,
+        });
+        if let Some(o) = &observer {
+            o.on_error(&e);
+        }
+        e
+    };
+    if let Some(dir) = &cwd {
+        command::validate_cwd(dir).map_err(fail)?;
+    }
+    let (program, args) = command.program_and_args(&sandbox.shell);
+    let spec = SpawnSpec {
+        program,
+        args,
+        env: command::merged_env(&[&sandbox.env, &session_env, &options.env]),
+        cwd,
+    };
+    let child = spawn::spawn(&spec).map_err(fail)?;
+    let current = admission.register(&process, child.pid, child.lease);
+    // A start overtaken by `destroy` reports only its error.
+    let observer = observer.filter(|_| current);
+    // Before the readers exist, so `on_start` always precedes the first `on_output`.
+    if let Some(o) = &observer {
+        o.on_start(&process.held_by(sandbox));
+    }
+    let (exited_tx, exited_rx) = watch::channel(false);
+    let sink: Option<OutputSink> = observer
+        .clone()
+        .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputSink);
+    let store = process.inner.store.clone();
+    let readers = [
+        tokio::spawn(reader::read_pipe(
+            child.stdout,
+            crate::StreamKind::Stdout,
+            store.clone(),
+            sink.clone(),
+            exited_rx.clone(),
+        )),
+        tokio::spawn(reader::read_pipe(
+            child.stderr,
+            crate::StreamKind::Stderr,
+            store,
+            sink,
+            exited_rx,
+        )),
+    ];
+    let on_done: Option<lifecycle::OnDone> = options.auto_cleanup.then(|| {
+        let weak: Weak<Inner> = Arc::downgrade(sandbox);
+        Box::new(move |p: &Process| {
+            if let Some(inner) = weak.upgrade() {
+                inner.records.forget(p);
+            }
+        }) as lifecycle::OnDone
+    });
+    tokio::spawn(lifecycle::supervise(
+        process.clone(),
+        Supervision {
+            pidfd: child.pidfd,
+            readers,
+            exited_tx,
+            timeout: options.timeout,
+            kill_timeout: options.kill_timeout.unwrap_or(DEFAULT_KILL_TIMEOUT),
+            observer,
+            on_done,
+        },
+    ));
+    if !current {
+        return Err(discard(sandbox, &process, options.observer.as_deref()).await);
+    }
+    Ok(process.held_by(sandbox))
+}
+
+/// Kills and reaps the child of a start that `destroy` overtook, and forgets it.
+async fn discard(
+    sandbox: &Inner,
+    process: &Process,
+    observer: Option<&dyn ProcessObserver>,
+) -> Error {
+    // It has run for a moment at most, and the sandbox is going: no grace.
+    let _ = process.kill(Signal::KILL, DEFAULT_KILL_TIMEOUT).await;
+    sandbox.records.forget(process);
+    let e = records::destroyed(process.id());
+    if let Some(o) = observer {
+        o.on_error(&e);
+    }
+    e
+}
+
+fn validate_id(id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid("process id is empty"));
+    }
+    check_no_nul("process id", id)?;
+    // Ids name log files, so they must be a single path component.
+    if id.contains('/') || id == "." || id == ".." {
+        return Err(Error::invalid(format!(
+            "process id {id:?} may not contain '/' or be '.' or '..'"
+        )));
+    }
+    Ok(())
+}
+
+/// A unique `proc_` id: 24 hex digits, as the REST API the contract follows uses.
+fn new_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(n);
+    h.write_u32(std::process::id());
+    format!("proc_{:016x}{:08x}", h.finish(), n as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_shaped() {
+        let a = new_id();
+        let b = new_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 5 + 24);
+        assert!(a.starts_with("proc_"));
+    }
+
+    #[test]
+    fn bad_ids_are_rejected() {
+        for id in ["", " ", "a/b", "..", "x\0"] {
+            assert_eq!(
+                validate_id(id).unwrap_err().code,
+                ErrorCode::InvalidArgument,
+                "{id:?}"
+            );
+        }
+    }
+}
