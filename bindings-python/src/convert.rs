@@ -1,11 +1,15 @@
 //! Python values to core values: seconds, paths, env maps, commands, signals, ports.
 //! Wrong types are `InvalidArgumentTypeError` (an `InvalidArgumentError` and a
-//! `TypeError`); wrong values are the core's own errors.
+//! `TypeError`); wrong values are the core's own errors, with the core's words.
+//!
+//! Each parameter type is a `FromPyObject` newtype, so that a method's Rust signature
+//! says what it takes, and pyo3 writes the `__text_signature__` the stub is checked
+//! against. A marker type gives the newtype the parameter's name for its messages.
 
 use crate::error::{wrong_type, IntoPyResult};
 use procwright::{Command, EnvChanges, Ownership, Signal};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyMapping, PyRange, PyString, PyTuple};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,7 +26,7 @@ fn present<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py,
 }
 
 /// A number of seconds (int or float, not bool) as a duration.
-pub fn seconds(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+fn seconds(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(obj) = present(obj) else {
         return Ok(None);
     };
@@ -49,7 +53,7 @@ fn number(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
 }
 
 /// An int (not bool) that fits in 64 bits.
-pub fn integer(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+fn integer(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
         return Err(wrong_type(format!(
             "{what} must be an int, got {}",
@@ -61,7 +65,7 @@ pub fn integer(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 }
 
 /// A `str`.
-pub fn string(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+fn string(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     match obj.cast::<PyString>() {
         Ok(s) => Ok(s.to_str()?.to_owned()),
         Err(_) => Err(wrong_type(format!(
@@ -71,13 +75,8 @@ pub fn string(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     }
 }
 
-/// An optional `str`.
-pub fn opt_string(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    present(obj).map(|o| string(what, o)).transpose()
-}
-
 /// A `str` or `os.PathLike` that gives a `str`.
-pub fn path(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PathBuf>> {
+fn path(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PathBuf>> {
     let Some(obj) = present(obj) else {
         return Ok(None);
     };
@@ -95,7 +94,7 @@ pub fn path(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PathB
 }
 
 /// A mapping of names to `str` values, or `None` to remove a variable.
-pub fn env(obj: Option<&Bound<'_, PyAny>>) -> PyResult<EnvChanges> {
+fn env(obj: Option<&Bound<'_, PyAny>>) -> PyResult<EnvChanges> {
     let mut out = EnvChanges::new();
     let Some(obj) = present(obj) else {
         return Ok(out);
@@ -120,7 +119,7 @@ pub fn env(obj: Option<&Bound<'_, PyAny>>) -> PyResult<EnvChanges> {
 }
 
 /// A shell string, or a list/tuple of `str` (or path-like) run with no shell.
-pub fn command(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
+fn command(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Command::Shell(s.to_str()?.to_owned()));
     }
@@ -144,7 +143,7 @@ pub fn command(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
 }
 
 /// A signal name (`"SIGTERM"`, `"term"`), a number, or a `signal.Signals`.
-pub fn signal(obj: &Bound<'_, PyAny>) -> PyResult<Signal> {
+fn signal(obj: &Bound<'_, PyAny>) -> PyResult<Signal> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Signal::parse(s.to_str()?).py();
     }
@@ -158,7 +157,7 @@ pub fn signal(obj: &Bound<'_, PyAny>) -> PyResult<Signal> {
 }
 
 /// `owned` of `wait_for_port`: `True`, `False`, or `None` / `"auto"` for the default.
-pub fn ownership(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Ownership> {
+fn ownership(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Ownership> {
     let Some(obj) = present(obj) else {
         return Ok(Ownership::Auto);
     };
@@ -175,7 +174,7 @@ pub fn ownership(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Ownership> {
 }
 
 /// A callable, or `None`.
-pub fn callback(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+fn callback(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
     let Some(obj) = present(obj) else {
         return Ok(None);
     };
@@ -189,7 +188,7 @@ pub fn callback(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<P
 }
 
 /// A `bool`.
-pub fn boolean(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+fn boolean(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
     let Some(obj) = present(obj) else {
         return Ok(false);
     };
@@ -215,14 +214,180 @@ pub fn datetime<'py>(
     pyo3::types::PyDateTime::from_timestamp(py, secs, Some(&utc))
 }
 
-/// A byte count (`None` when absent); the core judges its range, so a negative count
-/// arrives as 0 and a huge one as the largest.
-pub(crate) fn byte_count(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<usize>> {
-    match value.filter(|v| !v.is_none()) {
-        None => Ok(None),
-        Some(v) => {
-            let n = integer(what, v)?;
-            Ok(Some(usize::try_from(n.max(0)).unwrap_or(usize::MAX)))
+/// A parameter's name, for messages.
+pub trait Name {
+    /// The name as the Python signature spells it.
+    const NAME: &'static str;
+}
+
+macro_rules! names {
+    ($($t:ident = $s:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", $s, "` parameter.")]
+            pub struct $t;
+            impl Name for $t {
+                const NAME: &'static str = $s;
+            }
+        )*
+    };
+}
+
+names!(
+    Timeout = "timeout",
+    KillTimeout = "kill_timeout",
+    Interval = "interval",
+    Grace = "grace",
+    Id = "id",
+    ProcessId = "process_id",
+    SessionId = "session_id",
+    Shell = "shell",
+    Mode = "mode",
+    UrlPath = "path",
+    Host = "host",
+    Cwd = "cwd",
+    LogDir = "log_dir",
+    AutoCleanup = "auto_cleanup",
+    OnStart = "on_start",
+    OnOutput = "on_output",
+    OnExit = "on_exit",
+    OnError = "on_error",
+    LogLimit = "log_limit",
+    MaxBuffer = "max_buffer",
+    SandboxName = "name",
+);
+
+/// Implements `FromPyObject` for a newtype through a conversion function.
+macro_rules! from_py {
+    ($t:ident<N>, |$obj:ident| $body:expr) => {
+        impl<'a, 'py, N: Name> FromPyObject<'a, 'py> for $t<N> {
+            type Error = PyErr;
+            fn extract($obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                let $obj: &Bound<'py, PyAny> = &$obj.to_owned();
+                Ok($t($body?, std::marker::PhantomData))
+            }
         }
+    };
+    ($t:ident, |$obj:ident| $body:expr) => {
+        impl<'a, 'py> FromPyObject<'a, 'py> for $t {
+            type Error = PyErr;
+            fn extract($obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                let $obj: &Bound<'py, PyAny> = &$obj.to_owned();
+                Ok($t($body?))
+            }
+        }
+    };
+}
+
+/// A number of seconds (int or float, not bool).
+pub struct Seconds<N>(pub Duration, std::marker::PhantomData<N>);
+from_py!(Seconds<N>, |obj| seconds(N::NAME, Some(obj))
+    .map(|d| d.expect("not None")));
+
+/// A `str`.
+pub struct Text<N>(pub String, std::marker::PhantomData<N>);
+from_py!(Text<N>, |obj| string(N::NAME, obj));
+
+/// A `str` or `os.PathLike`.
+pub struct PathArg<N>(pub PathBuf, std::marker::PhantomData<N>);
+from_py!(PathArg<N>, |obj| path(N::NAME, Some(obj))
+    .map(|p| p.expect("not None")));
+
+/// A `bool` (not any truthy value).
+pub struct Flag<N>(pub bool, std::marker::PhantomData<N>);
+from_py!(Flag<N>, |obj| boolean(N::NAME, Some(obj)));
+
+/// A callable.
+pub struct Callback<N>(pub Py<PyAny>, std::marker::PhantomData<N>);
+from_py!(Callback<N>, |obj| callback(N::NAME, Some(obj))
+    .map(|c| c.expect("not None")));
+
+/// A byte limit: an int the core judges.
+pub struct ByteLimit<N>(pub usize, std::marker::PhantomData<N>);
+from_py!(ByteLimit<N>, |obj| integer(N::NAME, obj)
+    .and_then(|n| procwright::input::byte_limit(N::NAME, n).py()));
+
+/// The environment changes: a mapping of names to `str` or `None`.
+pub struct Env(pub EnvChanges);
+from_py!(Env, |obj| env(Some(obj)));
+
+/// A shell string or an argv.
+pub struct CommandArg(pub Command);
+from_py!(CommandArg, |obj| command(obj));
+
+/// A signal name, number or `signal.Signals`.
+pub struct SignalArg(pub Signal);
+from_py!(SignalArg, |obj| signal(obj));
+
+/// `owned` of `wait_for_port`.
+pub struct Owned(pub Ownership);
+from_py!(Owned, |obj| ownership(Some(obj)));
+
+/// A TCP port.
+pub struct Port(pub u16);
+from_py!(Port, |obj| integer("port", obj)
+    .and_then(|n| procwright::input::port(n).py()));
+
+/// `mode` of `wait_for_port`.
+pub struct ModeArg(pub procwright::PortMode);
+from_py!(ModeArg, |obj| string(Mode::NAME, obj)
+    .and_then(|m| m.parse::<procwright::PortMode>().py()));
+
+/// Accepted HTTP statuses: an int, a `(min, max)` tuple, a `{'min', 'max'}` mapping
+/// or a `range`.
+pub struct Status(pub procwright::StatusRange);
+from_py!(Status, |obj| status_range(obj));
+
+/// A log pattern: a `str` substring or a compiled `re.Pattern`.
+pub struct PatternArg(pub procwright::Pattern);
+from_py!(PatternArg, |obj| crate::pattern::pattern(obj));
+
+fn status_range(obj: &Bound<'_, PyAny>) -> PyResult<procwright::StatusRange> {
+    use procwright::{input, StatusRange};
+    let int = |o: &Bound<'_, PyAny>| integer("status", o).and_then(|n| input::status(n).py());
+    if let Ok(r) = obj.cast::<PyRange>() {
+        let (start, stop, step): (i64, i64, i64) = (
+            r.getattr("start")?.extract()?,
+            r.getattr("stop")?.extract()?,
+            r.getattr("step")?.extract()?,
+        );
+        if step != 1 {
+            return Err(crate::error::invalid("a status range must have step 1"));
+        }
+        let (min, max) = (input::status(start).py()?, input::status(stop - 1).py()?);
+        return StatusRange::new(min, max).py();
     }
+    if let Ok(t) = obj.cast::<PyTuple>() {
+        if t.len() == 2 {
+            return StatusRange::new(int(&t.get_item(0)?)?, int(&t.get_item(1)?)?).py();
+        }
+        return Err(crate::error::invalid(
+            "a status tuple must be (min, max), inclusive",
+        ));
+    }
+    if obj.cast::<PyMapping>().is_ok() {
+        let keys: Vec<String> = obj
+            .call_method0("keys")?
+            .try_iter()?
+            .map(|k| k.and_then(|k| k.str().map(|s| s.to_string())))
+            .collect::<PyResult<_>>()?;
+        if keys.is_empty() || keys.iter().any(|k| k != "min" && k != "max") {
+            return Err(crate::error::invalid(format!(
+                "a status dict takes 'min' and/or 'max', got keys {keys:?}"
+            )));
+        }
+        let end = |k: &str| -> PyResult<Option<u16>> {
+            match obj.get_item(k) {
+                Ok(v) => int(&v).map(Some),
+                Err(_) => Ok(None),
+            }
+        };
+        return StatusRange::between(end("min")?, end("max")?).py();
+    }
+    if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        return StatusRange::exactly(int(obj)?).py();
+    }
+    Err(wrong_type(format!(
+        "status must be an int, a (min, max) tuple, a {{'min', 'max'}} dict or a range, got {}",
+        type_name(obj)
+    )))
 }

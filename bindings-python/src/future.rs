@@ -136,7 +136,6 @@ fn awaiting(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     .map(|f| f.bind(py))
 }
 
-/// A coroutine that runs `fut` on the runtime when awaited, and returns its result.
 /// The result of a coroutine that returns nothing: Python's `None` (a Rust `()` would
 /// arrive as an empty tuple).
 pub struct Nothing;
@@ -151,6 +150,7 @@ impl<'py> IntoPyObject<'py> for Nothing {
     }
 }
 
+/// A coroutine that runs `fut` on the runtime when awaited, and returns its result.
 pub fn spawn<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
@@ -245,4 +245,29 @@ fn not_forked() -> PyResult<()> {
         ));
     }
     Ok(())
+}
+
+/// A coroutine for a result known now (what the handle already has): awaiting it
+/// returns the value, or raises the error, without a trip through the runtime.
+pub fn ready<'py, T>(py: Python<'py>, result: PyResult<T>) -> PyResult<Bound<'py, PyAny>>
+where
+    T: IntoPyObject<'py>,
+{
+    static READY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static FAILED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let load = |name: &'static str| {
+        move || -> PyResult<Py<PyAny>> {
+            Ok(py.import("procwright._callbacks")?.getattr(name)?.unbind())
+        }
+    };
+    match result.and_then(|v| v.into_py_any(py)) {
+        Ok(value) => READY
+            .get_or_try_init(py, load("ready"))?
+            .bind(py)
+            .call1((value,)),
+        Err(e) => FAILED
+            .get_or_try_init(py, load("failed"))?
+            .bind(py)
+            .call1((e.into_value(py),)),
+    }
 }

@@ -1,13 +1,18 @@
 //! `Process`: live fields read from the core each time, and the waits as coroutines.
 
-use crate::convert::{self, datetime};
-use crate::error::{wrong_type, IntoPyResult};
+use crate::convert::{
+    datetime, Host, Interval, KillTimeout, ModeArg, Owned, PatternArg, Port, Seconds, SignalArg,
+    Status, Text, Timeout, UrlPath,
+};
+use crate::error::IntoPyResult;
 use crate::event::LogStream;
-use crate::future::{spawn, Nothing};
+use crate::future::{ready, spawn, Nothing};
+use crate::logs::Logs;
+use crate::status::ExitResult;
+use crate::wait::LogMatch;
 use procwright::{PortMode, PortWaitOptions, StatusRange, DEFAULT_KILL_TIMEOUT};
 use pyo3::prelude::*;
-use pyo3::types::{PyDateTime, PyDict, PyMapping, PyRange, PyTuple};
-use std::collections::BTreeMap;
+use pyo3::types::PyDateTime;
 
 /// A started process. Every property is read from the live record when asked.
 #[pyclass(frozen, module = "procwright")]
@@ -78,19 +83,16 @@ impl Process {
     }
 
     /// Signals the whole process group; for terminating signals, returns once it has
-    /// exited, sending SIGKILL after `timeout` seconds.
-    #[pyo3(signature = (signal = None, *, timeout = None), text_signature = "($self, signal='SIGTERM', *, timeout=5.0)")]
+    /// exited, sending SIGKILL after `timeout` seconds (default 5).
+    #[pyo3(signature = (signal = None, *, timeout = None))]
     fn kill<'py>(
         &self,
         py: Python<'py>,
-        signal: Option<&Bound<'py, PyAny>>,
-        timeout: Option<&Bound<'py, PyAny>>,
+        signal: Option<SignalArg>,
+        timeout: Option<Seconds<KillTimeout>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let signal = match signal.filter(|s| !s.is_none()) {
-            Some(s) => convert::signal(s)?,
-            None => procwright::Signal::TERM,
-        };
-        let timeout = convert::seconds("timeout", timeout)?.unwrap_or(DEFAULT_KILL_TIMEOUT);
+        let signal = signal.map_or(procwright::Signal::TERM, |s| s.0);
+        let timeout = timeout.map_or(DEFAULT_KILL_TIMEOUT, |t| t.0);
         let p = self.inner.clone();
         spawn(py, async move {
             p.kill(signal, timeout).await.map(|()| Nothing).py()
@@ -99,14 +101,12 @@ impl Process {
 
     /// The status now.
     fn get_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let p = self.inner.clone();
-        spawn(py, async move { Ok(p.status().as_str()) })
+        ready(py, Ok(self.inner.status().as_str()))
     }
 
     /// The output kept so far: an object with `.stdout` and `.stderr`.
     fn get_logs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let p = self.inner.clone();
-        spawn(py, async move { Ok(Logs::from(p.logs())) })
+        ready(py, Ok(Logs::from(self.inner.logs())))
     }
 
     /// Waits for a line of stdout or stderr that matches `pattern` (a `str` substring
@@ -115,11 +115,10 @@ impl Process {
     fn wait_for_log<'py>(
         &self,
         py: Python<'py>,
-        pattern: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
+        pattern: PatternArg,
+        timeout: Option<Seconds<Timeout>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let pattern = crate::pattern::pattern(pattern)?;
-        let timeout = convert::seconds("timeout", timeout)?;
+        let (pattern, timeout) = (pattern.0, timeout.map(|t| t.0));
         let p = self.inner.clone();
         spawn(py, async move {
             p.wait_for_log(&pattern, timeout)
@@ -132,40 +131,35 @@ impl Process {
     /// Waits until `port` answers HTTP with an accepted status (`mode="http"`) or
     /// accepts a connection (`mode="tcp"`). `owned`: whose listener counts (`True`: the
     /// process tree's only; `False`: any; `None`/`"auto"`: any but a stale server's).
-    #[pyo3(
-        signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None, owned = None),
-        text_signature = "($self, port, *, mode='http', path='/', status=None, timeout=None, interval=None, host=None, owned=None)"
-    )]
+    #[pyo3(signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None, owned = None))]
     #[allow(clippy::too_many_arguments)]
     fn wait_for_port<'py>(
         &self,
         py: Python<'py>,
-        port: &Bound<'py, PyAny>,
-        mode: Option<&Bound<'py, PyAny>>,
-        path: Option<&Bound<'py, PyAny>>,
-        status: Option<&Bound<'py, PyAny>>,
-        timeout: Option<&Bound<'py, PyAny>>,
-        interval: Option<&Bound<'py, PyAny>>,
-        host: Option<&Bound<'py, PyAny>>,
-        owned: Option<&Bound<'py, PyAny>>,
+        port: Port,
+        mode: Option<ModeArg>,
+        path: Option<Text<UrlPath>>,
+        status: Option<Status>,
+        timeout: Option<Seconds<Timeout>>,
+        interval: Option<Seconds<Interval>>,
+        host: Option<Text<Host>>,
+        owned: Option<Owned>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let port = procwright::validate_port(convert::integer("port", port)?).py()? as i64;
-        let mode = match convert::opt_string("mode", mode)? {
-            Some(m) => m.parse::<PortMode>().py()?,
-            None => PortMode::Http,
-        };
         let options = PortWaitOptions {
-            mode,
-            path: convert::opt_string("path", path)?,
-            status: status_range(status)?,
-            timeout: convert::seconds("timeout", timeout)?,
-            interval: convert::seconds("interval", interval)?,
-            host: convert::opt_string("host", host)?,
-            owned: convert::ownership(owned)?,
+            mode: mode.map_or(PortMode::Http, |m| m.0),
+            path: path.map(|t| t.0),
+            status: status.map_or_else(StatusRange::default, |s| s.0),
+            timeout: timeout.map(|t| t.0),
+            interval: interval.map(|t| t.0),
+            host: host.map(|t| t.0),
+            owned: owned.map_or(procwright::Ownership::Auto, |o| o.0),
         };
         let p = self.inner.clone();
         spawn(py, async move {
-            p.wait_for_port(port, &options).await.map(|_| Nothing).py()
+            p.wait_for_port(port.0, &options)
+                .await
+                .map(|_| Nothing)
+                .py()
         })
     }
 
@@ -174,9 +168,9 @@ impl Process {
     fn wait_for_exit<'py>(
         &self,
         py: Python<'py>,
-        timeout: Option<&Bound<'py, PyAny>>,
+        timeout: Option<Seconds<Timeout>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = convert::seconds("timeout", timeout)?;
+        let timeout = timeout.map(|t| t.0);
         let p = self.inner.clone();
         spawn(py, async move {
             p.wait_for_exit(timeout).await.map(ExitResult::from).py()
@@ -231,93 +225,6 @@ fn identity(p: &procwright::Process) -> (&str, std::time::SystemTime) {
     (p.id(), p.start_time())
 }
 
-fn status_range(obj: Option<&Bound<'_, PyAny>>) -> PyResult<StatusRange> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(StatusRange::default());
-    };
-    let int = |o: &Bound<'_, PyAny>| convert::integer("status", o);
-    if let Ok(r) = obj.cast::<PyRange>() {
-        let (start, stop, step): (i64, i64, i64) = (
-            r.getattr("start")?.extract()?,
-            r.getattr("stop")?.extract()?,
-            r.getattr("step")?.extract()?,
-        );
-        if step != 1 {
-            return Err(crate::error::invalid("a status range must have step 1"));
-        }
-        return StatusRange::new(start, stop - 1).py();
-    }
-    if let Ok(t) = obj.cast::<PyTuple>() {
-        if t.len() == 2 {
-            return StatusRange::new(int(&t.get_item(0)?)?, int(&t.get_item(1)?)?).py();
-        }
-        return Err(crate::error::invalid(
-            "a status tuple must be (min, max), inclusive",
-        ));
-    }
-    if obj.is_instance_of::<PyDict>() || obj.cast::<PyMapping>().is_ok() {
-        let keys: Vec<String> = obj
-            .call_method0("keys")?
-            .try_iter()?
-            .map(|k| k.and_then(|k| k.str().map(|s| s.to_string())))
-            .collect::<PyResult<_>>()?;
-        if keys.is_empty() || keys.iter().any(|k| k != "min" && k != "max") {
-            return Err(crate::error::invalid(format!(
-                "a status dict takes 'min' and/or 'max', got keys {keys:?}"
-            )));
-        }
-        let end = |k: &str| -> PyResult<Option<i64>> {
-            match obj.get_item(k) {
-                Ok(v) => int(&v).map(Some),
-                Err(_) => Ok(None),
-            }
-        };
-        return StatusRange::between(end("min")?, end("max")?).py();
-    }
-    if obj.is_instance_of::<pyo3::types::PyInt>() {
-        return StatusRange::exactly(int(obj)?).py();
-    }
-    Err(wrong_type(format!(
-        "status must be an int, a (min, max) tuple, a {{'min', 'max'}} dict or a range, got {}",
-        obj.get_type().name()?
-    )))
-}
-
-/// Output kept for a process.
-#[pyclass(frozen, module = "procwright", get_all)]
-pub struct Logs {
-    /// Everything kept from stdout.
-    pub stdout: String,
-    /// Everything kept from stderr.
-    pub stderr: String,
-    /// Bytes of stdout dropped past the log limit.
-    pub stdout_dropped: u64,
-    /// Bytes of stderr dropped past the log limit.
-    pub stderr_dropped: u64,
-}
-
-impl From<procwright::Logs> for Logs {
-    fn from(l: procwright::Logs) -> Self {
-        Logs {
-            stdout: l.stdout,
-            stderr: l.stderr,
-            stdout_dropped: l.stdout_dropped,
-            stderr_dropped: l.stderr_dropped,
-        }
-    }
-}
-
-#[pymethods]
-impl Logs {
-    fn __repr__(&self) -> String {
-        format!(
-            "<Logs stdout={} stderr={}>",
-            preview(&self.stdout),
-            preview(&self.stderr)
-        )
-    }
-}
-
 /// A string as Python's `repr` shows it (for `{:?}`).
 pub(crate) struct Q<'a>(pub &'a str);
 
@@ -353,104 +260,5 @@ pub(crate) fn preview(s: &str) -> String {
     } else {
         let head: String = s.chars().take(MAX).collect();
         format!("{:?}… ({} chars)", Q(&head), s.chars().count())
-    }
-}
-
-/// The line that satisfied `wait_for_log`.
-#[pyclass(frozen, module = "procwright")]
-pub struct LogMatch {
-    inner: procwright::LogMatch,
-}
-
-impl From<procwright::LogMatch> for LogMatch {
-    fn from(inner: procwright::LogMatch) -> Self {
-        LogMatch { inner }
-    }
-}
-
-#[pymethods]
-impl LogMatch {
-    /// The whole line, without its newline.
-    #[getter]
-    fn line(&self) -> &str {
-        &self.inner.line
-    }
-
-    /// `"stdout"` or `"stderr"`.
-    #[getter]
-    fn stream(&self) -> &'static str {
-        self.inner.stream.as_str()
-    }
-
-    /// For a regex: `[whole match, group 1, …]` (None for a group that did not take
-    /// part); None for a substring.
-    #[getter]
-    fn r#match(&self) -> Option<Vec<Option<String>>> {
-        self.inner.groups.clone()
-    }
-
-    /// Named groups of a regex.
-    #[getter]
-    fn named(&self) -> BTreeMap<String, Option<String>> {
-        self.inner.named.clone()
-    }
-
-    /// Where the match starts within the line (in bytes of its UTF-8 form).
-    #[getter]
-    fn index(&self) -> usize {
-        self.inner.index
-    }
-
-    fn __repr__(&self) -> String {
-        let groups = match &self.inner.groups {
-            None => "None".to_owned(),
-            Some(g) => format!(
-                "[{}]",
-                g.iter()
-                    .map(|x| x
-                        .as_ref()
-                        .map_or("None".to_owned(), |s| format!("{:?}", Q(s))))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        format!(
-            "<LogMatch stream={:?} line={} match={groups}>",
-            Q(self.inner.stream.as_str()),
-            preview(&self.inner.line)
-        )
-    }
-}
-
-/// How a process ended.
-#[pyclass(frozen, module = "procwright", get_all)]
-pub struct ExitResult {
-    /// The exit code (128+N after signal N); None if it never started.
-    pub exit_code: Option<i32>,
-    /// The signal that ended it, e.g. `"SIGKILL"`.
-    pub signal: Option<&'static str>,
-    /// `completed`, `failed`, `killed` or `error`.
-    pub status: &'static str,
-}
-
-impl From<procwright::ExitInfo> for ExitResult {
-    fn from(e: procwright::ExitInfo) -> Self {
-        ExitResult {
-            exit_code: e.exit_code,
-            signal: e.signal,
-            status: e.status.as_str(),
-        }
-    }
-}
-
-#[pymethods]
-impl ExitResult {
-    fn __repr__(&self) -> String {
-        format!(
-            "<ExitResult status={:?} exit_code={} signal={}>",
-            Q(self.status),
-            self.exit_code.map_or("None".into(), |c| c.to_string()),
-            self.signal.map_or("None".into(), |s| format!("{:?}", Q(s)))
-        )
     }
 }

@@ -1,32 +1,16 @@
-//! `Session`: the sandbox's process methods, scoped to one session.
+//! `Session`: a scope with an id inside a sandbox.
 
 use crate::process::Q;
-use crate::sandbox::{ProcessScope, Scope};
+use crate::scope::ProcessScope;
 use pyo3::prelude::*;
 
 /// An isolated context in a sandbox: its own env, cwd and process list.
 #[pyclass(extends = ProcessScope, frozen, module = "procwright")]
 pub struct Session {
-    id: String,
+    session: procwright::Session,
 }
 
-impl Session {
-    pub(crate) fn init(session: procwright::Session) -> PyClassInitializer<Session> {
-        let id = session.id().to_owned();
-        PyClassInitializer::from(ProcessScope::new(Scope::Session(session)))
-            .add_subclass(Session { id })
-    }
-
-    fn core(slf: &Bound<'_, Self>) -> procwright::Session {
-        match slf.as_super().get().scope() {
-            Scope::Session(s) => s.clone(),
-            Scope::Sandbox(_) => unreachable!("a Session always holds a session"),
-        }
-    }
-}
-
-/// A core session on its way to Python: futures return it, and it becomes a `Session`
-/// under the GIL.
+/// A core session on its way to Python: it becomes a `Session` under the GIL.
 pub struct NewSession(pub procwright::Session);
 
 impl<'py> IntoPyObject<'py> for NewSession {
@@ -35,7 +19,9 @@ impl<'py> IntoPyObject<'py> for NewSession {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, Session>> {
-        Bound::new(py, Session::init(self.0))
+        let init = PyClassInitializer::from(ProcessScope::new(self.0.scope().clone()))
+            .add_subclass(Session { session: self.0 });
+        Bound::new(py, init)
     }
 }
 
@@ -44,17 +30,17 @@ impl Session {
     /// The session id.
     #[getter]
     fn id(&self) -> &str {
-        &self.id
+        self.session.id()
     }
 
-    /// Whether the session still exists (it does until `delete_session`).
+    /// Whether the session still exists (it does until `delete_session` or `destroy`).
     #[getter]
-    fn exists(slf: &Bound<'_, Self>) -> bool {
-        Self::core(slf).exists()
+    fn exists(&self) -> bool {
+        self.session.exists()
     }
 
-    fn __repr__(slf: &Bound<'_, Self>) -> String {
-        let s = Self::core(slf);
+    fn __repr__(&self) -> String {
+        let s = &self.session;
         format!(
             "<Session id={:?} processes={} exists={}>",
             Q(s.id()),

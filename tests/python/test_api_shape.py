@@ -176,11 +176,16 @@ async def test_stream_process_logs_is_awaitable_and_iterable(sb):
 
 def test_calls_outside_a_loop_fail_cleanly():
     s = procwright.Sandbox()
-    coro = s.list_processes()
+    coro = s.kill_all_processes()
     with pytest.raises(RuntimeError):
         coro.send(None)
     coro.close()
-    assert asyncio.run(s.list_processes()) == []
+    assert asyncio.run(s.kill_all_processes()) == 0
+    # What the handle already knows needs no loop: the coroutine just returns it.
+    coro = s.list_processes()
+    with pytest.raises(StopIteration) as stop:
+        coro.send(None)
+    assert stop.value.value == []
 
 
 def test_mypy_strict_accepts_the_package_and_typical_use():

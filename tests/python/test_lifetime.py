@@ -1,5 +1,6 @@
-"""Everything started is killed: leaving `async with`, destroy(), garbage collection of
-the last handle, interpreter exit, and any other end of the interpreter (the watchdog)."""
+"""Everything started is killed: leaving `async with`, destroy(), dropping every handle
+(sandbox, sessions, processes), interpreter exit, and any other end of the interpreter
+(the watchdog)."""
 
 from __future__ import annotations
 
@@ -45,16 +46,22 @@ async def test_async_with_kills_on_exception():
     assert p.status == "killed"
 
 
-async def test_garbage_collected_sandbox_kills_its_processes():
+async def test_dropping_every_handle_kills_its_processes():
     sb = procwright.Sandbox()
     p = await sb.start_process("sleep 30")
-    grandchild = await sb.start_process("sleep 30 & wait")
-    pid = p.pid
+    tree = await sb.start_process("sleep 30 & wait")
+    pids = [p.pid, tree.pid]
+    # A process handle keeps its sandbox alive: the server runs on.
     del sb
     gc.collect()
-    await wait_gone(pid)
-    assert p.status in ("killed", "running")  # the record may be dropped with the sandbox
-    await wait_gone(grandchild.pid)
+    await asyncio.sleep(0.2)
+    assert pid_alive(p.pid)
+    assert p.status == "running"
+    del p, tree
+    gc.collect()
+    for pid in pids:
+        await wait_gone(pid)
+        assert not group_members(pid)
 
 
 async def test_collecting_a_sandbox_does_not_block_the_caller():
@@ -62,7 +69,7 @@ async def test_collecting_a_sandbox_does_not_block_the_caller():
     p = await sb.start_process("trap '' TERM; echo trapped; sleep 30")
     await p.wait_for_log("trapped", timeout=30)
     pid = p.pid
-    del sb
+    del sb, p
     gc.collect()
     # SIGTERM is ignored, so only SIGKILL after the grace period ends it: had the
     # collection waited for that, the process would be gone by now.
@@ -74,13 +81,14 @@ async def test_session_keeps_sandbox_alive():
     sb = procwright.Sandbox()
     session = await sb.create_session(id="keep")
     p = await session.start_process("sleep 30")
-    del sb
+    pid = p.pid
+    del sb, p
     gc.collect()
     await asyncio.sleep(0.1)
-    assert pid_alive(p.pid)
+    assert pid_alive(pid)
     del session
     gc.collect()
-    await wait_gone(p.pid)
+    await wait_gone(pid)
 
 
 def test_get_sandbox_is_shared():
@@ -170,7 +178,7 @@ if child == 0:
     # The child has copies of the records but not the runtime: calls fail fast, and
     # leaving (collecting its copy of the sandbox, atexit) touches nothing.
     try:
-        asyncio.run(sb.list_processes())
+        asyncio.run(sb.kill_all_processes())
     except RuntimeError as e:
         print("child:", "forked" in str(e), flush=True)
     del sb

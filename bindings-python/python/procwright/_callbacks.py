@@ -46,3 +46,13 @@ def run(callback: Callable[..., Any], name: str, args: "tuple[Any, ...]") -> Non
 async def awaiting(start: Callable[[], "asyncio.Future[Any]"]) -> Any:
     """The coroutine behind every async method: starts the Rust future when awaited."""
     return await start()
+
+
+async def ready(value: Any) -> Any:
+    """The coroutine of a method whose result the handle already has: no runtime trip."""
+    return value
+
+
+async def failed(error: BaseException) -> Any:
+    """The coroutine of such a method whose answer is an error: raised when awaited."""
+    raise error

@@ -1,0 +1,39 @@
+//! `Logs`: the output kept for a process.
+
+use crate::process::preview;
+use pyo3::prelude::*;
+
+/// Output kept for a process.
+#[pyclass(frozen, module = "procwright", get_all)]
+pub struct Logs {
+    /// Everything kept from stdout.
+    pub stdout: String,
+    /// Everything kept from stderr.
+    pub stderr: String,
+    /// Bytes of stdout dropped past the log limit.
+    pub stdout_dropped: u64,
+    /// Bytes of stderr dropped past the log limit.
+    pub stderr_dropped: u64,
+}
+
+impl From<procwright::Logs> for Logs {
+    fn from(l: procwright::Logs) -> Self {
+        Logs {
+            stdout: l.stdout,
+            stderr: l.stderr,
+            stdout_dropped: l.stdout_dropped,
+            stderr_dropped: l.stderr_dropped,
+        }
+    }
+}
+
+#[pymethods]
+impl Logs {
+    fn __repr__(&self) -> String {
+        format!(
+            "<Logs stdout={} stderr={}>",
+            preview(&self.stdout),
+            preview(&self.stderr)
+        )
+    }
+}
