@@ -6,7 +6,7 @@
 const { isMainThread } = require('node:worker_threads')
 const native = require('../native/binding.js')
 
-const { NativeSandbox, NativeProcess } = native
+const { NativeSandbox, NativeSession, NativeProcess } = native
 
 /** How long processes get after SIGTERM when Node exits, before SIGKILL. */
 const EXIT_GRACE_MS = 2000
@@ -407,11 +407,12 @@ class Process {
   async kill(signal, options) {
     await call(() => this.#native.kill(signal ?? null, killTimeout(options)))
   }
-  getStatus() {
-    return call(() => this.#native.getStatus())
+  // What the handle already knows resolves without a trip through the runtime.
+  async getStatus() {
+    return this.#native.status
   }
-  getLogs() {
-    return call(() => this.#native.getLogs())
+  async getLogs() {
+    return this.#native.logs()
   }
   async waitForLog(pattern, timeout) {
     const m = await call(() => this.#native.waitForLog(pattern, timeout ?? null))
@@ -458,14 +459,11 @@ function processOptions(options) {
   }
 }
 
+/** The process methods a Sandbox and a Session share, over the core's scope. */
 class ProcessManager {
-  #native
-  constructor(nativeSandbox) {
-    this.#native = nativeSandbox
-  }
-  /** @internal */
-  get [INTERNAL]() {
-    return this.#native
+  #scope
+  constructor(nativeScope) {
+    this.#scope = nativeScope
   }
   async startProcess(command, options, sessionId) {
     checkCommand(command)
@@ -477,34 +475,33 @@ class ProcessManager {
       onError: callbackOption(o, 'onError'),
     }
     const dispatch = Object.values(callbacks).some((f) => f !== undefined) ? processDispatcher(callbacks) : null
-    const sid = sessionId ?? o.sessionId ?? null
-    const p = await call(() => this.#native.startProcess(command, processOptions(o), sid, dispatch))
+    const native = { ...processOptions(o), sessionId: sessionId ?? o.sessionId }
+    const p = await call(() => this.#scope.startProcess(command, native, dispatch))
     return new Process(INTERNAL, p)
   }
   async listProcesses() {
-    const list = await call(() => this.#native.listProcesses())
-    return list.map((p) => new Process(INTERNAL, p))
+    return call(() => this.#scope.listProcesses().map((p) => new Process(INTERNAL, p)))
   }
   async getProcess(id) {
-    const p = await call(() => this.#native.getProcess(id))
+    const p = await call(() => this.#scope.getProcess(id))
     return p ? new Process(INTERNAL, p) : null
   }
   async killProcess(id, signal, options) {
-    await call(() => this.#native.killProcess(id, signal ?? null, killTimeout(options)))
+    await call(() => this.#scope.killProcess(id, signal ?? null, killTimeout(options)))
   }
   async stopProcess(id) {
-    await call(() => this.#native.killProcess(id, 'SIGTERM', null))
+    await call(() => this.#scope.killProcess(id, 'SIGTERM', null))
   }
   killAllProcesses() {
-    return call(() => this.#native.killAllProcesses())
+    return call(() => this.#scope.killAllProcesses())
   }
-  getProcessLogs(id) {
-    return call(() => this.#native.getProcessLogs(id))
+  async getProcessLogs(id) {
+    return call(() => this.#scope.getProcessLogs(id))
   }
   async streamProcessLogs(id, options) {
     const o = optionsObject('streamProcessLogs options', options)
     const signal = checkSignal(o.signal, 'options.signal')
-    const stream = await call(() => this.#native.streamProcessLogs(id))
+    const stream = await call(() => this.#scope.streamProcessLogs(id))
     return sseReadableStream(stream, signal)
   }
   async exec(command, options) {
@@ -512,7 +509,7 @@ class ProcessManager {
     const o = optionsObject('exec options', options)
     const onOutput = callbackOption(o, 'onOutput')
     const execOptions = { cwd: o.cwd, env: envOption(o.env), timeout: o.timeout, killTimeout: o.killTimeout, maxBuffer: o.maxBuffer }
-    if (onOutput === undefined) return call(() => this.#native.exec(command, execOptions, null))
+    if (onOutput === undefined) return call(() => this.#scope.exec(command, execOptions, null))
     return new Promise((resolve, reject) => {
       const dispatch = (event) => {
         if (event.type === 'output') invoke('onOutput', onOutput, event.stream, event.data)
@@ -521,56 +518,61 @@ class ProcessManager {
           else resolve(event.result)
         }
       }
-      call(() => this.#native.exec(command, execOptions, dispatch)).catch(reject)
+      call(() => this.#scope.exec(command, execOptions, dispatch)).catch(reject)
     })
   }
 }
 
 /** A session: its own env, cwd and process list, with the sandbox's process methods. */
 class Session extends ProcessManager {
+  #native
   constructor(token, nativeSession) {
-    if (token !== INTERNAL) throw new TypeError('sessions are made by Sandbox.createSession()')
-    super(nativeSession)
+    if (token !== INTERNAL || !(nativeSession instanceof NativeSession)) {
+      throw new TypeError('sessions are made by Sandbox.createSession()')
+    }
+    super(nativeSession.scope())
+    this.#native = nativeSession
   }
   get id() {
-    return this[INTERNAL].sessionId
+    return this.#native.id
   }
 }
 
 class Sandbox extends ProcessManager {
+  #native
   constructor(options) {
-    if (options !== null && typeof options === 'object' && options[INTERNAL] instanceof NativeSandbox) {
-      super(options[INTERNAL])
-      return
-    }
-    const o = optionsObject('Sandbox options', options)
     let n
-    try {
-      n = new NativeSandbox({
-        cwd: o.cwd,
-        env: envOption(o.env),
-        shell: o.shell,
-        logLimit: o.logLimit,
-        logDir: o.logDir,
-      })
-    } catch (e) {
-      throw convertError(e)
+    if (options !== null && typeof options === 'object' && options[INTERNAL] instanceof NativeSandbox) {
+      n = options[INTERNAL]
+    } else {
+      const o = optionsObject('Sandbox options', options)
+      try {
+        n = new NativeSandbox({
+          cwd: o.cwd,
+          env: envOption(o.env),
+          shell: o.shell,
+          logLimit: o.logLimit,
+          logDir: o.logDir,
+        })
+      } catch (e) {
+        throw convertError(e)
+      }
     }
-    super(n)
+    super(n.scope())
+    this.#native = n
   }
   async createSession(options) {
     const o = optionsObject('createSession options', options)
-    const s = await call(() => this[INTERNAL].createSession({ id: o.id, cwd: o.cwd, env: envOption(o.env) }))
-    return new Session(INTERNAL, s)
+    return new Session(INTERNAL, await call(() => this.#native.createSession({ id: o.id, cwd: o.cwd, env: envOption(o.env) })))
   }
   async getSession(id) {
-    return new Session(INTERNAL, await call(() => this[INTERNAL].getSession(id)))
+    return new Session(INTERNAL, await call(() => this.#native.getSession(id)))
   }
   async deleteSession(id) {
-    await call(() => this[INTERNAL].deleteSession(id))
+    await call(() => this.#native.deleteSession(id))
   }
   async destroy() {
-    await call(() => this[INTERNAL].destroy())
+    await call(() => this.#native.destroy())
   }
 }
 

@@ -24,10 +24,7 @@ export declare class NativeLogStream {
   get released(): boolean
 }
 
-/**
- * A handle on a started process. It keeps its sandbox alive, so that a process
- * is not killed while JavaScript still holds it.
- */
+/** A handle on a started process (which, as every core handle, keeps its sandbox). */
 export declare class NativeProcess {
   get id(): string
   get pid(): number | null
@@ -42,8 +39,8 @@ export declare class NativeProcess {
   get sessionId(): string | null
   /** Signals the whole group; for terminating signals resolves once it has exited. */
   kill(signal?: string | number | null, timeoutMs?: number | null): Promise<undefined>
-  getStatus(): Promise<string>
-  getLogs(): Promise<NativeLogs>
+  /** Output kept so far. */
+  logs(): NativeLogs
   waitForLog(pattern: string | RegExp, timeoutMs?: number | null): Promise<NativeLogMatch>
   waitForPort(port: number, options?: NativePortOptions | undefined | null): Promise<undefined>
   waitForExit(timeoutMs?: number | undefined | null): Promise<NativeExit>
@@ -51,44 +48,66 @@ export declare class NativeProcess {
   streamLogs(): NativeLogStream
 }
 
-/** A sandbox, or a session within one. */
+/** A sandbox: its root scope, sessions and `destroy`. */
 export declare class NativeSandbox {
   /** A new sandbox; bad options throw. */
   constructor(options?: NativeSandboxOptions | undefined | null)
   /** The one shared sandbox for `name` (default `"default"`). */
   static named(name?: string | undefined | null): NativeSandbox
-  /** The session id, for a session. */
+  /** The root scope: every process of the sandbox. */
+  scope(): NativeScope
+  /** The shell string commands run in. */
+  get shell(): string
+  /** Creates a session of this sandbox; bad options and taken ids throw. */
+  createSession(options?: NativeSessionOptions | undefined | null): NativeSession
+  /** The session with this id; throws `SESSION_NOT_FOUND`. */
+  getSession(id: string): NativeSession
+  /** Kills a session's processes and forgets it. */
+  deleteSession(id: string): Promise<undefined>
+  /** Kills everything and forgets every record and session. */
+  destroy(): Promise<undefined>
+}
+
+/** Where processes are started and found: a whole sandbox, or one session. */
+export declare class NativeScope {
+  /** The session id, for a session's scope. */
   get sessionId(): string | null
   /**
    * Starts a background process; `observer` receives its events. The start belongs to
    * the sandbox as it is when called (a `destroy` begun before it runs rejects it).
    */
-  startProcess(command: string | string[], options?: NativeProcessOptions | null, sessionId?: string | null, observer?: ((event: any) => void) | null): Promise<NativeProcess>
-  listProcesses(): Promise<Array<NativeProcess>>
-  getProcess(id: string): Promise<NativeProcess | undefined | null>
+  startProcess(command: string | string[], options?: NativeProcessOptions | null, observer?: ((event: any) => void) | null): Promise<NativeProcess>
+  /** Every record kept, running or ended, in start order. */
+  listProcesses(): Array<NativeProcess>
+  /** The process with this id, or null. */
+  getProcess(id: string): NativeProcess | null
   /** Kills by id; unknown ids are `PROCESS_NOT_FOUND`. */
   killProcess(id: string, signal?: string | number | null, timeoutMs?: number | null): Promise<undefined>
   /**
-   * Kills every process (of this session, for a session), and what is left of the
-   * groups of ended ones; resolves with how many it signalled.
+   * Kills every process of the scope, and what is left of the groups of ended ones;
+   * resolves with how many it signalled.
    */
   killAllProcesses(): Promise<number>
-  getProcessLogs(id: string): Promise<NativeLogs>
-  streamProcessLogs(id: string): Promise<NativeLogStream>
+  /** Output kept for a process; unknown ids throw `PROCESS_NOT_FOUND`. */
+  getProcessLogs(id: string): NativeLogs
+  /** The log events of a process; unknown ids throw `PROCESS_NOT_FOUND`. */
+  streamProcessLogs(id: string): NativeLogStream
   /**
    * Runs a command to completion. With `onOutput`, the Promise resolves
    * `undefined` and the result (or error) arrives as the `done` event, after
    * every output event.
    */
   exec(command: string | string[], options?: NativeExecOptions | null, onOutput?: ((event: any) => void) | null): Promise<NativeExecResult | undefined>
-  /** Creates a session of this sandbox. */
-  createSession(options?: NativeSessionOptions | undefined | null): Promise<NativeSandbox>
-  /** The session with this id, or `SESSION_NOT_FOUND`. */
-  getSession(id: string): Promise<NativeSandbox>
-  /** Kills a session's processes and forgets it. */
-  deleteSession(id: string): Promise<undefined>
-  /** Kills everything and forgets every record and session. */
-  destroy(): Promise<undefined>
+}
+
+/** A session: its own env, cwd and process list. */
+export declare class NativeSession {
+  /** The session id. */
+  get id(): string
+  /** Whether the session still exists (it does until `deleteSession` or `destroy`). */
+  get exists(): boolean
+  /** The session's scope: its process methods. */
+  scope(): NativeScope
 }
 
 /** Options of `exec`; times in milliseconds. */
@@ -172,6 +191,8 @@ export interface NativeProcessOptions {
   /** When `timeout` fires, how long after SIGTERM SIGKILL follows. */
   killTimeout?: number
   autoCleanup?: boolean
+  /** The session to start in (the core refuses another session's id in a session). */
+  sessionId?: string
 }
 
 /** Options of `new Sandbox()`. */

@@ -838,4 +838,6 @@ module.exports = nativeBinding
 module.exports.NativeLogStream = nativeBinding.NativeLogStream
 module.exports.NativeProcess = nativeBinding.NativeProcess
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
+module.exports.NativeScope = nativeBinding.NativeScope
+module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.shutdownAll = nativeBinding.shutdownAll

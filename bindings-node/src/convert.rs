@@ -1,7 +1,7 @@
 //! Numbers, env maps, commands and signals from JavaScript into core types.
 
 use napi::bindgen_prelude::Either;
-use procwright::{Command, EnvChanges, Error, Result, Signal};
+use procwright::{Command, EnvChanges, Result, Signal};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,16 +9,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub(crate) fn millis(what: &str, ms: Option<f64>) -> Result<Option<Duration>> {
     ms.map(|ms| procwright::duration::from_millis_f64(what, ms))
         .transpose()
-}
-
-/// A JavaScript number that must be a whole number.
-pub(crate) fn integer(what: &str, v: f64) -> Result<i64> {
-    if !v.is_finite() || v.fract() != 0.0 || v.abs() > 9_007_199_254_740_991.0 {
-        return Err(Error::invalid(format!(
-            "{what} must be an integer, got {v}"
-        )));
-    }
-    Ok(v as i64)
 }
 
 /// `Record<string, string | undefined>`: `undefined`/`null` removes a variable.
@@ -39,7 +29,7 @@ pub(crate) fn signal(s: Option<Either<String, f64>>) -> Result<Signal> {
     match s {
         None => Ok(Signal::TERM),
         Some(Either::A(name)) => Signal::parse(&name),
-        Some(Either::B(n)) => Signal::from_number(integer("signal", n)?),
+        Some(Either::B(n)) => Signal::from_number(procwright::input::integer("signal", n)?),
     }
 }
 
@@ -51,10 +41,9 @@ pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
     }
 }
 
-/// A byte count (`None` when absent); the core judges its range, so a negative count
-/// arrives as 0.
-pub(crate) fn byte_count(what: &str, v: Option<f64>) -> Result<Option<usize>> {
-    v.map(|v| integer(what, v).map(|n| usize::try_from(n.max(0)).unwrap_or(usize::MAX)))
+/// A byte limit (`None` when absent), judged by the core.
+pub(crate) fn byte_limit(what: &str, v: Option<f64>) -> Result<Option<usize>> {
+    v.map(|v| procwright::input::byte_limit(what, procwright::input::integer(what, v)?))
         .transpose()
 }
 
@@ -65,10 +54,10 @@ mod tests {
 
     #[test]
     fn numbers_from_javascript() {
-        assert_eq!(integer("port", 8080.0).unwrap(), 8080);
-        for bad in [1.5, f64::NAN, f64::INFINITY, 1e300] {
+        assert_eq!(byte_limit("maxBuffer", Some(10.0)).unwrap(), Some(10));
+        for bad in [1.5, f64::NAN, 0.0, -3.0] {
             assert_eq!(
-                integer("port", bad).unwrap_err().code,
+                byte_limit("maxBuffer", Some(bad)).unwrap_err().code,
                 ErrorCode::InvalidArgument
             );
         }

@@ -1,7 +1,7 @@
 //! `exec`: run to completion; with `onOutput`, output and the result travel on one
 //! queue so every chunk is delivered before the Promise settles.
 
-use crate::convert::{byte_count, env as env_changes, millis};
+use crate::convert::{byte_limit, env as env_changes, millis};
 use crate::observer::{Event, StrongTsfn};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
@@ -81,7 +81,7 @@ pub(crate) fn options(
         kill_timeout: millis("killTimeout", o.kill_timeout)?,
         on_output,
         session_id: None,
-        max_buffer: byte_count("maxBuffer", o.max_buffer)?,
+        max_buffer: byte_limit("maxBuffer", o.max_buffer)?,
     })
 }
 

@@ -1,9 +1,10 @@
-//! Node.js bindings for procwright (napi-rs). The files mirror the core's modules:
-//! each converts arguments, results, errors and callbacks; behaviour stays in the core.
+//! Node.js bindings for procwright (napi-rs). One file per core type (`scope.rs`,
+//! `sandbox.rs`, `session.rs`, `process.rs`, `logs.rs`, `status.rs`, `port.rs`,
+//! `event.rs`, `exec.rs`, `pattern.rs`, `error.rs`): each converts arguments, results,
+//! errors and callbacks; behaviour stays in the core.
 //!
-//! The native classes (`NativeSandbox`, `NativeProcess`, `NativeLogStream`) are
-//! wrapped by the thin JavaScript layer in `bindings-node/js/`, which adds the
-//! exported error classes, `ReadableStream`s and async iterators.
+//! The native classes are wrapped by the thin TypeScript layer in `bindings-node/ts/`,
+//! which adds the exported error classes, `ReadableStream`s and async iterators.
 
 #![deny(clippy::all)]
 
@@ -11,10 +12,15 @@ mod convert;
 mod error;
 mod event;
 mod exec;
+mod logs;
 mod observer;
 mod pattern;
+mod port;
 mod process;
 mod sandbox;
+mod scope;
+mod session;
+mod status;
 
 use napi_derive::napi;
 

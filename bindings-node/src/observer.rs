@@ -12,7 +12,7 @@ use procwright::{ExecResult, ProcessObserver, StreamKind};
 
 /// One event for the JavaScript dispatcher, as `{type, ...}`.
 pub enum Event {
-    Start(procwright::Process, procwright::Sandbox),
+    Start(procwright::Process),
     Output(StreamKind, String),
     Exit(Option<i32>),
     Error(procwright::Error),
@@ -25,9 +25,9 @@ impl ToNapiValue for Event {
         let env = Env::from_raw(raw);
         let mut obj = Object::new(&env)?;
         match val {
-            Event::Start(p, s) => {
+            Event::Start(p) => {
                 obj.set("type", "start")?;
-                obj.set("process", NativeProcess::new(p, s))?;
+                obj.set("process", NativeProcess::new(p))?;
             }
             Event::Output(stream, data) => {
                 obj.set("type", "output")?;
@@ -76,7 +76,6 @@ pub(crate) fn strong(f: Function<'_, Event, ()>) -> Result<StrongTsfn> {
 /// Adapts the JS dispatcher to the core's observer.
 pub(crate) struct Observer {
     pub tsfn: WeakTsfn,
-    pub sandbox: procwright::Sandbox,
 }
 
 impl Observer {
@@ -88,7 +87,7 @@ impl Observer {
 
 impl ProcessObserver for Observer {
     fn on_start(&self, process: &procwright::Process) {
-        self.send(Event::Start(process.clone(), self.sandbox.clone()));
+        self.send(Event::Start(process.clone()));
     }
     fn on_output(&self, stream: StreamKind, data: &str) {
         self.send(Event::Output(stream, data.to_owned()));

@@ -1,120 +1,27 @@
 //! `NativeProcess`: the live fields of a core `Process`, its kill and its waits.
 
-use crate::convert::{epoch_ms, integer, millis, signal};
+use crate::convert::{epoch_ms, millis, signal};
 use crate::error::promise;
 use crate::event::NativeLogStream;
+use crate::logs::NativeLogs;
 use crate::pattern::{NativeLogMatch, PatternArg};
+use crate::port::NativePortOptions;
+use crate::status::NativeExit;
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
-use procwright::{Ownership, PortMode, PortWaitOptions, StatusRange, DEFAULT_KILL_TIMEOUT};
+use procwright::{PortWaitOptions, DEFAULT_KILL_TIMEOUT};
 use std::time::Duration;
 
-/// A handle on a started process. It keeps its sandbox alive, so that a process
-/// is not killed while JavaScript still holds it.
+/// A handle on a started process (which, as every core handle, keeps its sandbox).
 #[napi]
 pub struct NativeProcess {
     pub(crate) inner: procwright::Process,
-    pub(crate) _sandbox: procwright::Sandbox,
 }
 
 impl NativeProcess {
-    pub(crate) fn new(inner: procwright::Process, sandbox: procwright::Sandbox) -> Self {
-        NativeProcess {
-            inner,
-            _sandbox: sandbox,
-        }
-    }
-}
-
-/// Output kept so far, and how many bytes of each stream the log limit dropped.
-#[napi(object)]
-pub struct NativeLogs {
-    pub stdout: String,
-    pub stderr: String,
-    pub stdout_dropped: f64,
-    pub stderr_dropped: f64,
-}
-
-impl From<procwright::Logs> for NativeLogs {
-    fn from(l: procwright::Logs) -> Self {
-        NativeLogs {
-            stdout: l.stdout,
-            stderr: l.stderr,
-            // Exact up to 2^53 bytes, far past anything a pipe delivers.
-            stdout_dropped: l.stdout_dropped as f64,
-            stderr_dropped: l.stderr_dropped as f64,
-        }
-    }
-}
-
-/// How a process ended.
-#[napi(object)]
-pub struct NativeExit {
-    pub exit_code: Option<i32>,
-    pub signal: Option<String>,
-    pub status: String,
-}
-
-impl From<procwright::ExitInfo> for NativeExit {
-    fn from(e: procwright::ExitInfo) -> Self {
-        NativeExit {
-            exit_code: e.exit_code,
-            signal: e.signal.map(str::to_owned),
-            status: e.status.as_str().to_owned(),
-        }
-    }
-}
-
-/// `{min, max}` of accepted HTTP statuses (defaults 100 and 599).
-#[napi(object)]
-pub struct NativeStatusRange {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-}
-
-/// Options of `waitForPort`; times in milliseconds.
-#[napi(object)]
-pub struct NativePortOptions {
-    /// `"http"` (default) or `"tcp"`.
-    pub mode: Option<String>,
-    pub path: Option<String>,
-    pub status: Option<Either<f64, NativeStatusRange>>,
-    pub timeout: Option<f64>,
-    pub interval: Option<f64>,
-    pub host: Option<String>,
-    /// `true`: only the process tree's listener; `false`: any; `"auto"` (default): any
-    /// but a stale server's.
-    #[napi(ts_type = "boolean | 'auto'")]
-    pub owned: Option<Either<bool, String>>,
-}
-
-impl NativePortOptions {
-    fn into_core(self) -> procwright::Result<PortWaitOptions> {
-        let status = match self.status {
-            None => StatusRange::default(),
-            Some(Either::A(n)) => StatusRange::exactly(integer("status", n)?)?,
-            Some(Either::B(r)) => StatusRange::between(
-                r.min.map(|n| integer("status.min", n)).transpose()?,
-                r.max.map(|n| integer("status.max", n)).transpose()?,
-            )?,
-        };
-        Ok(PortWaitOptions {
-            mode: match self.mode {
-                Some(m) => m.parse()?,
-                None => PortMode::Http,
-            },
-            path: self.path,
-            status,
-            timeout: millis("timeout", self.timeout)?,
-            interval: millis("interval", self.interval)?,
-            host: self.host,
-            owned: match self.owned {
-                None => Ownership::Auto,
-                Some(Either::A(flag)) => Ownership::from_flag(Some(flag)),
-                Some(Either::B(s)) => s.parse()?,
-            },
-        })
+    pub(crate) fn new(inner: procwright::Process) -> Self {
+        NativeProcess { inner }
     }
 }
 
@@ -188,16 +95,10 @@ impl NativeProcess {
         )
     }
 
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn get_status<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, &'static str>> {
-        let p = self.inner.clone();
-        promise(env, async move { Ok(p.status().as_str()) }, |_, s| Ok(s))
-    }
-
+    /// Output kept so far.
     #[napi]
-    pub fn get_logs<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, NativeLogs>> {
-        let p = self.inner.clone();
-        promise(env, async move { Ok(p.logs()) }, |_, l| Ok(l.into()))
+    pub fn logs(&self) -> NativeLogs {
+        self.inner.logs().into()
     }
 
     #[napi(ts_args_type = "pattern: string | RegExp, timeoutMs?: number | null")]
@@ -230,7 +131,7 @@ impl NativeProcess {
         promise(
             env,
             async move {
-                let port = integer("port", port)?;
+                let port = procwright::input::port(procwright::input::integer("port", port)?)?;
                 let options = match options {
                     Some(o) => o.into_core()?,
                     None => PortWaitOptions::default(),

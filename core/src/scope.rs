@@ -136,7 +136,18 @@ impl Scope {
 
     /// Kills a process by id (see [`Process::kill`]), with the default kill timeout.
     pub async fn kill_process(&self, id: &str, signal: Signal) -> Result<()> {
-        self.require(id)?.kill(signal, DEFAULT_KILL_TIMEOUT).await
+        self.kill_process_within(id, signal, DEFAULT_KILL_TIMEOUT)
+            .await
+    }
+
+    /// Kills a process by id, sending SIGKILL after `timeout` (see [`Process::kill`]).
+    pub async fn kill_process_within(
+        &self,
+        id: &str,
+        signal: Signal,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
+        self.require(id)?.kill(signal, timeout).await
     }
 
     /// SIGTERM, then SIGKILL after the default timeout.
