@@ -224,31 +224,34 @@ def row_throughput(t, q):
 
 
 def row_spawn(t, q):
-    n_spawn = 500
     n = 3 if q else 5
     pw = ["rust", "py", "node"]
     peers = ["cp", "execa", "asyncio"]
-    res = rounds("spawn", pw + peers, lambda v: [n_spawn], n)
-    us = lambda x: x["secs"] / n_spawn * 1e6  # noqa: E731
-    m = "spawn `true` + await exit, 500 in a row (µs each)"
-    for v in peers:
-        vals = [us(x) for x in res[v] if x]
-        t.add(2, m, NAMES[v], fmt(med(vals), " µs"),
-              f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "")
-    for v in pw:
-        if v in MISSING:
-            t.missing(2, m, v)
-            continue
-        vals = [us(x) for x in res[v] if x]
-        rc = paired_ratio(res[v], res["cp"], us)
-        re_ = paired_ratio(res[v], res["execa"], us)
-        ra = paired_ratio(res[v], res["asyncio"], us)
-        ok = None if None in (rc, ra) else (rc <= 1.0 and ra <= 1.0)
-        t.add(2, m, NAMES[v], fmt(med(vals), " µs"),
-              f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "",
-              f"{fmt(rc)}x child_process, {fmt(re_)}x execa, {fmt(ra)}x asyncio (time)",
-              "≤1.0x child_process and asyncio", verdict(ok))
-    return res
+    out = {}
+    # One process at a time: each spawn is awaited to its exit before the next starts.
+    for n_spawn in (200, 500):
+        res = rounds("spawn", pw + peers, lambda v: [n_spawn], n)
+        out[n_spawn] = res
+        us = lambda x: x["secs"] / n_spawn * 1e6  # noqa: E731
+        m = f"spawn `true` + await exit, {n_spawn} in a row (µs each)"
+        for v in peers:
+            vals = [us(x) for x in res[v] if x]
+            t.add(2, m, NAMES[v], fmt(med(vals), " µs"),
+                  f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "")
+        for v in pw:
+            if v in MISSING:
+                t.missing(2, m, v)
+                continue
+            vals = [us(x) for x in res[v] if x]
+            rc = paired_ratio(res[v], res["cp"], us)
+            re_ = paired_ratio(res[v], res["execa"], us)
+            ra = paired_ratio(res[v], res["asyncio"], us)
+            ok = None if None in (rc, ra) else (rc <= 0.8 and ra <= 0.8)
+            t.add(2, m, NAMES[v], fmt(med(vals), " µs"),
+                  f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "",
+                  f"{fmt(rc)}x child_process, {fmt(re_)}x execa, {fmt(ra)}x asyncio (time)",
+                  "≤0.8x child_process and asyncio", verdict(ok))
+    return out
 
 
 def row_logwait(t, q):
@@ -397,9 +400,13 @@ def row_status(t, q):
         s, g = med([x["status_ns"] for x in xs]), med([x["get_status_ns"] for x in xs])
         plain = med([x.get("plain_ns") for x in xs if x.get("plain_ns") is not None])
         label = "`status()` / `status()`" if v == "rust" else "`.status` / `get_status()`"
+        # The target is on the awaited getStatus() of the bindings (the Rust one is a
+        # plain method).
+        ok = None if v == "rust" or g is None else g <= 2000
         t.add(7, m, f"{NAMES[v]} {label}", f"{fmt(s, ' ns')} / {fmt(g, ' ns')}",
               f"plain object property {fmt(plain, ' ns')}" if plain is not None else "",
-              f"`.status` {fmt(s / plain)}x a plain property" if (plain and s) else "")
+              f"`.status` {fmt(s / plain)}x a plain property" if (plain and s) else "",
+              "" if v == "rust" else "awaited `getStatus()` ≤ 2 µs", verdict(ok))
     return res
 
 
