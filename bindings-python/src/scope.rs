@@ -106,18 +106,20 @@ impl ProcessScope {
     }
 
     /// Kills a process by id (see `Process.kill`); unknown ids raise `ProcessNotFoundError`.
-    #[pyo3(signature = (id, signal = None))]
+    #[pyo3(signature = (id, signal = None, *, timeout = None))]
     fn kill_process<'py>(
         &self,
         py: Python<'py>,
         id: Text<Id>,
         signal: Option<SignalArg>,
+        timeout: Option<Seconds<KillTimeout>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let signal = signal.map_or(procwright::Signal::TERM, |s| s.0);
+        let timeout = timeout.map_or(procwright::DEFAULT_KILL_TIMEOUT, |t| t.0);
         let scope = self.scope.clone();
         spawn(py, async move {
             scope
-                .kill_process(&id.0, signal)
+                .kill_process_within(&id.0, signal, timeout)
                 .await
                 .map(|()| Nothing)
                 .py()
@@ -126,7 +128,7 @@ impl ProcessScope {
 
     /// SIGTERM, then SIGKILL after the default timeout.
     fn stop_process<'py>(&self, py: Python<'py>, id: Text<Id>) -> PyResult<Bound<'py, PyAny>> {
-        self.kill_process(py, id, None)
+        self.kill_process(py, id, None, None)
     }
 
     /// Kills every process, and what is left of the groups of ended ones; returns how

@@ -194,3 +194,23 @@ def test_mypy_strict_accepts_the_package_and_typical_use():
     usage = Path(__file__).with_name("typecheck") / "usage.py"
     out, err, status = mypy.run(["--strict", "--no-incremental", str(package), str(usage)])
     assert status == 0, out + err
+
+
+def test_bad_arguments_raise_when_called_as_the_stubs_say():
+    # Native methods convert their arguments when called (the stubs declare them
+    # `def ... -> Coroutine`, not `async def`), so no coroutine is left unawaited.
+    s = procwright.Sandbox()
+    with pytest.raises(procwright.InvalidArgumentTypeError, match="timeout"):
+        s.exec("true", timeout="soon")
+    with pytest.raises(procwright.InvalidArgumentError, match="timeout"):
+        s.kill_process("x", timeout=-1)
+    with pytest.raises(procwright.InvalidArgumentError, match="max_buffer must be at least 1 byte"):
+        s.exec("true", max_buffer=0)
+
+
+async def test_kill_process_takes_a_timeout():
+    async with procwright.Sandbox() as sb:
+        p = await sb.start_process("trap '' TERM; echo armed; sleep 30", process_id="stubborn")
+        await p.wait_for_log("armed", timeout=30)
+        await sb.kill_process("stubborn", timeout=0.2)
+        assert p.signal == "SIGKILL"
