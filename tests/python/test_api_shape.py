@@ -57,14 +57,6 @@ def inherited(classes, name):
     return set()
 
 
-def test_stub_async_methods_return_coroutines():
-    classes = stub_classes()
-    for name, methods in classes.items():
-        for mname, node in methods.items():
-            if isinstance(node, ast.AsyncFunctionDef) and not mname.startswith("__"):
-                assert hasattr(getattr(procwright, name), mname), (name, mname)
-
-
 async def test_async_methods_are_coroutines(sb):
     p = await sb.start_process("sleep 30")
     coros = [
