@@ -9,6 +9,7 @@ export const {
   Session,
   ExecutionSession,
   Process,
+  ProcessScope,
   LogEventIterator,
   getSandbox,
   parseSSEStream,

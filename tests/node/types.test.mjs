@@ -1,22 +1,24 @@
-// The TypeScript types: the hand-written index.d.ts type-checks against a use of the
-// whole API (the seed examples' shapes), with TypeScript from the dev dependencies.
+// The TypeScript types: the declarations tsc emits from bindings-node/ts type-check
+// against a use of the whole API (the seed examples' shapes), imported by the package's
+// own name as a user would, with TypeScript from the dev dependencies.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFileSync, existsSync } from 'node:fs'
+import { writeFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { ROOT, scratch } from './helpers.mjs'
+import { ROOT } from './helpers.mjs'
 
 const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 
-test('index.d.ts describes the API', { timeout: 120_000, skip: !existsSync(tsc) && 'typescript is not installed' }, () => {
-  const dir = scratch()
+test('the emitted declarations describe the API', { timeout: 120_000, skip: !existsSync(tsc) && 'typescript is not installed' }, () => {
+  // Inside the repo, so that 'procwright' resolves to this package (its exports' types).
+  const dir = mkdtempSync(join(ROOT, 'tests', 'node', '.types-'))
   const file = join(dir, 'use.ts')
   writeFileSync(
     file,
     `
 import { getSandbox, parseSSEStream, Sandbox, Process, SandboxError, ProcessReadyTimeoutError,
-  type LogEvent, type ProcessStatus, type WaitForLogResult } from ${JSON.stringify(join(ROOT, 'bindings-node', 'js', 'index'))}
+  type LogEvent, type ProcessStatus, type WaitForLogResult } from 'procwright'
 async function main(): Promise<void> {
   const sandbox: Sandbox = getSandbox(undefined, 'my-sandbox')
   const other = new Sandbox({ cwd: '/tmp', env: { A: '1', B: undefined }, logLimit: 1024 })
@@ -59,6 +61,7 @@ void main
 void (null as unknown as Process).waitForLog(42)
 `,
   )
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom,dom.asynciterable', '--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '6.0', file], { encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom,dom.asynciterable', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', file], { encoding: 'utf8', cwd: ROOT })
+  rmSync(dir, { recursive: true, force: true })
   assert.equal(r.status, 0, r.stdout + r.stderr)
 })

@@ -1,0 +1,184 @@
+// `Process`: a started process over the native handle. Fields are read live; the
+// waits and `kill` are the core's.
+
+import { call } from './errors'
+import { killTimeout, optionsObject } from './convert'
+import { INTERNAL, LogEventIterator } from './logs'
+import { NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
+
+export type ProcessStatus = 'starting' | 'running' | 'completed' | 'failed' | 'killed' | 'error'
+
+/** A signal name with or without `SIG` (`'SIGTERM'`, `'term'`) or its number. */
+export type SignalLike = string | number
+
+export interface KillOptions {
+  /** Milliseconds before SIGKILL follows a terminating signal; default 5000. */
+  timeout?: number
+}
+
+/** A RegExp-like match: `match[0]` the whole match, `match[1]` the first group. */
+export interface LogMatchArray extends Array<string | undefined> {
+  index: number
+  input: string
+  groups: Record<string, string | undefined> | undefined
+}
+
+export interface WaitForLogResult {
+  /** The whole line, without its newline. */
+  line: string
+  /** For a RegExp pattern the match array, for a string `null`. */
+  match: LogMatchArray | null
+  stream: 'stdout' | 'stderr'
+}
+
+export interface WaitForPortOptions {
+  /** `'http'` (default: GET `path`, ready on an accepted status) or `'tcp'`. */
+  mode?: 'http' | 'tcp'
+  /** HTTP path, default `/`. */
+  path?: string
+  /** Accepted status: a number or `{min, max}`; default 200–399. */
+  status?: number | { min?: number; max?: number }
+  timeout?: number
+  /** Milliseconds between probes. */
+  interval?: number
+  /** Host to probe; by default both 127.0.0.1 and ::1. */
+  host?: string
+  /**
+   * Whose listener makes it ready: `true` only the process's or a descendant's;
+   * `false` any; `'auto'` (default) any but a stale server's, i.e. one held by a
+   * process outside the tree that started before this process.
+   */
+  owned?: boolean | 'auto'
+}
+
+export interface WaitForExitResult {
+  exitCode: number | null
+  signal: string | null
+  status: ProcessStatus
+}
+
+export interface ProcessLogs {
+  stdout: string
+  stderr: string
+  /** Bytes of stdout dropped (oldest first) to stay within `logLimit`. */
+  stdoutDropped: number
+  /** Bytes of stderr dropped (oldest first) to stay within `logLimit`. */
+  stderrDropped: number
+}
+
+function matchArray(m: NativeLogMatch): LogMatchArray | null {
+  if (m.match === undefined || m.match === null) return null
+  const arr = m.match.map((g) => (g === null ? undefined : g)) as LogMatchArray
+  arr.index = m.index
+  arr.input = m.line
+  arr.groups =
+    m.groups == null
+      ? undefined
+      : Object.assign(
+          Object.create(null) as Record<string, string | undefined>,
+          Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, v ?? undefined])),
+        )
+  return arr
+}
+
+/** A started process; its fields are always current. */
+export class Process {
+  #native: NativeProcess
+
+  /** @internal */
+  constructor(token: typeof INTERNAL, nativeProcess: NativeProcess) {
+    if (token !== INTERNAL || !(nativeProcess instanceof NativeProcess)) {
+      throw new TypeError('Process objects are returned by startProcess(), getProcess() and listProcesses()')
+    }
+    this.#native = nativeProcess
+  }
+
+  get id(): string {
+    return this.#native.id
+  }
+  get pid(): number | undefined {
+    return this.#native.pid ?? undefined
+  }
+  get command(): string {
+    return this.#native.command
+  }
+  get status(): ProcessStatus {
+    return this.#native.status as ProcessStatus
+  }
+  get startTime(): Date {
+    return new Date(this.#native.startTimeMs)
+  }
+  get endTime(): Date | undefined {
+    const t = this.#native.endTimeMs
+    return t === null || t === undefined ? undefined : new Date(t)
+  }
+  get exitCode(): number | undefined {
+    return this.#native.exitCode ?? undefined
+  }
+  /** The signal that ended it, e.g. `'SIGKILL'`. */
+  get signal(): string | undefined {
+    return this.#native.signal ?? undefined
+  }
+  get sessionId(): string | undefined {
+    return this.#native.sessionId ?? undefined
+  }
+
+  /**
+   * Signals the whole process group while any member lives, even after the process
+   * itself exited; terminating signals resolve once none is left.
+   */
+  async kill(signal?: SignalLike, options?: KillOptions): Promise<void> {
+    await call(() => this.#native.kill(signal ?? null, killTimeout(options)))
+  }
+
+  // What the handle already knows resolves without a trip through the runtime.
+  /** The status now. */
+  async getStatus(): Promise<ProcessStatus> {
+    return this.#native.status as ProcessStatus
+  }
+
+  /** The output kept so far. */
+  async getLogs(): Promise<ProcessLogs> {
+    return this.#native.logs()
+  }
+
+  /** Waits for a line of stdout or stderr that matches `pattern`. */
+  async waitForLog(pattern: string | RegExp, timeout?: number): Promise<WaitForLogResult> {
+    const m = await call(() => this.#native.waitForLog(pattern, timeout ?? null))
+    return { line: m.line, match: matchArray(m), stream: m.stream as 'stdout' | 'stderr' }
+  }
+
+  /** Waits until `port` answers HTTP with an accepted status, or accepts (`tcp`). */
+  async waitForPort(port: number, options?: WaitForPortOptions): Promise<void> {
+    await call(() => this.#native.waitForPort(port, optionsObject('waitForPort options', options) as NativePortOptions))
+  }
+
+  /** Waits for the process to end; resolves at once for an ended process. */
+  async waitForExit(timeout?: number): Promise<WaitForExitResult> {
+    const e = await call(() => this.#native.waitForExit(timeout ?? null))
+    return { exitCode: e.exitCode ?? null, signal: e.signal ?? null, status: e.status as ProcessStatus }
+  }
+
+  /** Retained output first, then live output, then `exit` last. */
+  logs(): LogEventIterator {
+    return new LogEventIterator(INTERNAL, this.#native.streamLogs())
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      id: this.id,
+      pid: this.pid,
+      command: this.command,
+      status: this.status,
+      startTime: this.startTime,
+      endTime: this.endTime,
+      exitCode: this.exitCode,
+      signal: this.signal,
+      sessionId: this.sessionId,
+    }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Process ${JSON.stringify(this.toJSON())}`
+  }
+}

@@ -1,0 +1,155 @@
+// `ProcessScope`: the process methods a Sandbox and a Session share, over the core's
+// scope (the whole sandbox, or one session).
+
+import { call, convertError, type SandboxError } from './errors'
+import { abortSignal, callback, command, env, killTimeout, optionsObject, type EnvLike } from './convert'
+import { invoke, processDispatcher, type NativeEvent, type ProcessCallbacks } from './callbacks'
+import { INTERNAL } from './logs'
+import { Process, type ProcessLogs, type SignalLike, type KillOptions } from './process'
+import { sseReadableStream } from './sse'
+import type { NativeExecResult, NativeScope } from '../native/binding'
+
+export interface ProcessOptions {
+  /** Custom process id for later reference; by default a unique `proc_…` id. */
+  processId?: string
+  /** Working directory; relative paths resolve against the session's or sandbox's. */
+  cwd?: string
+  /** Environment changes over the sandbox's and session's; `undefined` removes a variable. */
+  env?: EnvLike
+  /** Kill the process (SIGTERM, then SIGKILL) after this many milliseconds. */
+  timeout?: number
+  /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
+  killTimeout?: number
+  /** Forget the record once the process has ended. */
+  autoCleanup?: boolean
+  /** The session to start it in (as the third argument of `startProcess`). */
+  sessionId?: string
+  /** The process is running. */
+  onStart?: (process: Process) => void | Promise<void>
+  /** A chunk of output, decoded as UTF-8. */
+  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void | Promise<void>
+  /** The process ended; `null` if it never started. */
+  onExit?: (code: number | null) => void | Promise<void>
+  /** The process could not be started. */
+  onError?: (error: SandboxError) => void | Promise<void>
+}
+
+export interface ExecOptions {
+  cwd?: string
+  env?: EnvLike
+  /** Kill the command and reject with PROCESS_READY_TIMEOUT after this many milliseconds. */
+  timeout?: number
+  /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
+  killTimeout?: number
+  /** Bytes of each stream kept for the result (the newest); default 100 MiB. */
+  maxBuffer?: number
+  /** Accepted for compatibility; output streams to `onOutput` whenever it is given. */
+  stream?: boolean
+  /** Each chunk of output, all delivered before the Promise settles. */
+  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void | Promise<void>
+}
+
+export type ExecResult = NativeExecResult
+
+export interface StreamProcessLogsOptions {
+  /** Aborting errors the stream with the signal's reason and releases it. */
+  signal?: AbortSignal
+}
+
+const wrap = (p: ConstructorParameters<typeof Process>[1]): Process => new Process(INTERNAL, p)
+
+/** The process methods a sandbox and a session share. */
+export class ProcessScope {
+  #scope: NativeScope
+
+  /** @internal */
+  protected constructor(nativeScope: NativeScope) {
+    this.#scope = nativeScope
+  }
+
+  /** A string runs in the shell (`bash -c`); an array is an argv run directly. */
+  async startProcess(cmd: string | string[], options?: ProcessOptions, sessionId?: string): Promise<Process> {
+    const argv = command(cmd)
+    const o = optionsObject('startProcess options', options)
+    const callbacks: ProcessCallbacks<Process> = {
+      onStart: callback(o, 'onStart'),
+      onOutput: callback(o, 'onOutput'),
+      onExit: callback(o, 'onExit'),
+      onError: callback(o, 'onError'),
+    }
+    const dispatch = Object.values(callbacks).some((f) => f !== undefined) ? processDispatcher(callbacks, wrap) : null
+    const native = {
+      processId: o.processId as string | undefined,
+      cwd: o.cwd as string | undefined,
+      env: env(o.env),
+      timeout: o.timeout as number | undefined,
+      killTimeout: o.killTimeout as number | undefined,
+      autoCleanup: o.autoCleanup as boolean | undefined,
+      sessionId: sessionId ?? (o.sessionId as string | undefined),
+    }
+    return wrap(await call(() => this.#scope.startProcess(argv, native, dispatch)))
+  }
+
+  /** Every record kept, running or ended, in start order. */
+  async listProcesses(): Promise<Process[]> {
+    return call(() => this.#scope.listProcesses().map(wrap))
+  }
+
+  async getProcess(id: string): Promise<Process | null> {
+    const p = await call(() => this.#scope.getProcess(id))
+    return p ? wrap(p) : null
+  }
+
+  async killProcess(id: string, signal?: SignalLike, options?: KillOptions): Promise<void> {
+    await call(() => this.#scope.killProcess(id, signal ?? null, killTimeout(options)))
+  }
+
+  async stopProcess(id: string): Promise<void> {
+    await call(() => this.#scope.killProcess(id, 'SIGTERM', null))
+  }
+
+  /** Kills every process, and what is left of the groups of ended ones; resolves with how many it signalled. */
+  async killAllProcesses(): Promise<number> {
+    return call(() => this.#scope.killAllProcesses())
+  }
+
+  async getProcessLogs(id: string): Promise<ProcessLogs> {
+    return call(() => this.#scope.getProcessLogs(id))
+  }
+
+  /** A stream of SSE frames (`data: <json>\n\n`); read it with `parseSSEStream`. */
+  async streamProcessLogs(id: string, options?: StreamProcessLogsOptions): Promise<ReadableStream<Uint8Array>> {
+    const o = optionsObject('streamProcessLogs options', options)
+    const signal = abortSignal(o.signal, 'options.signal')
+    const stream = await call(() => this.#scope.streamProcessLogs(id))
+    return sseReadableStream(stream, signal)
+  }
+
+  /** Runs a command to completion. */
+  async exec(cmd: string | string[], options?: ExecOptions): Promise<ExecResult> {
+    const argv = command(cmd)
+    const o = optionsObject('exec options', options)
+    const onOutput = callback<NonNullable<ExecOptions['onOutput']>>(o, 'onOutput')
+    const native = {
+      cwd: o.cwd as string | undefined,
+      env: env(o.env),
+      timeout: o.timeout as number | undefined,
+      killTimeout: o.killTimeout as number | undefined,
+      maxBuffer: o.maxBuffer as number | undefined,
+    }
+    if (onOutput === undefined) {
+      return (await call(() => this.#scope.exec(argv, native, null))) as ExecResult
+    }
+    return new Promise<ExecResult>((resolve, reject) => {
+      // With onOutput the result arrives as the last event, after every output.
+      const dispatch = (event: NativeEvent): void => {
+        if (event.type === 'output') invoke('onOutput', onOutput, event.stream, event.data)
+        else if (event.type === 'done') {
+          if (event.error !== undefined) reject(convertError(event.error))
+          else resolve(event.result as ExecResult)
+        }
+      }
+      call(() => this.#scope.exec(argv, native, dispatch)).catch(reject)
+    })
+  }
+}
