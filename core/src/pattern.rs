@@ -16,28 +16,6 @@ pub struct RegexFlags {
     pub verbose: bool,
 }
 
-impl RegexFlags {
-    /// Reads a JavaScript flag string; `g`, `y`, `u`, `d` and `v` change nothing line by line.
-    pub fn from_js(flags: &str) -> Result<RegexFlags> {
-        let mut f = RegexFlags::default();
-        for c in flags.chars() {
-            match c {
-                'i' => f.ignore_case = true,
-                'm' => f.multi_line = true,
-                's' => f.dot_all = true,
-                'g' | 'y' | 'u' | 'd' | 'v' => {}
-                other => {
-                    return Err(Error::new(
-                        ErrorCode::InvalidPattern,
-                        format!("unknown regex flag {other:?}"),
-                    ));
-                }
-            }
-        }
-        Ok(f)
-    }
-}
-
 /// What `wait_for_log` looks for in each line.
 #[derive(Debug, Clone)]
 pub enum Pattern {
@@ -139,12 +117,28 @@ impl Pattern {
         Ok(Pattern::Substring(text))
     }
 
-    /// A JavaScript `RegExp`'s source and flags, read as V8 reads them.
+    /// A JavaScript `RegExp`'s source and flags, read as V8 reads them; what the
+    /// engine cannot read the same way is `INVALID_PATTERN`.
     pub fn from_js(source: &str, flags: &str) -> Result<Pattern> {
-        let f = RegexFlags::from_js(flags)?;
-        let unicode = flags.contains('u') || flags.contains('v');
-        let engine = crate::dialect::from_js(source, unicode)?;
-        let mut p = Pattern::regex(&engine, f)?;
+        let (engine, f) = crate::dialect::from_js(source, flags)?;
+        Pattern::dialect(source, &engine, f)
+    }
+
+    /// A Python `re.Pattern`'s source and `flags` (the int of `re.Pattern.flags`), read
+    /// as `re` reads them; what the engine cannot read the same way is `INVALID_PATTERN`.
+    pub fn from_python(source: &str, flags: u32) -> Result<Pattern> {
+        let (engine, f) = crate::dialect::from_python(source, flags)?;
+        Pattern::dialect(source, &engine, f)
+    }
+
+    /// Compiles a dialect's rewritten source, naming the pattern as the user wrote it.
+    fn dialect(source: &str, engine: &str, flags: RegexFlags) -> Result<Pattern> {
+        let mut p = Pattern::regex(engine, flags).map_err(|mut e| {
+            e.message = e
+                .message
+                .replace(&format!("/{engine}/"), &format!("/{source}/"));
+            e
+        })?;
         if let Pattern::Regex { source: shown, .. } = &mut p {
             // Errors and conditions name the pattern as the user wrote it.
             *shown = source.to_owned();
@@ -295,7 +289,7 @@ mod tests {
 
     #[test]
     fn flags_named_groups_lookarounds_backrefs() {
-        let r = Pattern::regex("ready", RegexFlags::from_js("ig").unwrap()).unwrap();
+        let r = Pattern::from_js("ready", "ig").unwrap();
         assert!(r.find("READY").unwrap().is_some());
         let n = Pattern::regex(r"port (?<port>\d+)", RegexFlags::default()).unwrap();
         assert_eq!(
@@ -325,7 +319,7 @@ mod tests {
             ErrorCode::InvalidPattern
         );
         assert_eq!(
-            RegexFlags::from_js("x").unwrap_err().code,
+            Pattern::from_js("a", "x").unwrap_err().code,
             ErrorCode::InvalidPattern
         );
     }

@@ -347,10 +347,12 @@ fn patterns_that_cannot_compile_are_invalid_pattern() {
         ErrorCode::InvalidPattern
     );
     assert_eq!(
-        RegexFlags::from_js("q").unwrap_err().code,
+        Pattern::from_js("a", "q").unwrap_err().code,
         ErrorCode::InvalidPattern
     );
-    assert!(RegexFlags::from_js("gimsuy").is_ok());
+    assert!(Pattern::from_js("a", "gimsuy").is_ok());
+    assert!(Pattern::from_js("a", "gg").is_err());
+    assert!(Pattern::from_js("a", "uv").is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

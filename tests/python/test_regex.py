@@ -88,11 +88,22 @@ async def test_unmatched_groups_are_none(proc):
 
 
 async def test_unsupported_features_fail_at_call_time(proc):
-    # Refused when the method is called, before anything is awaited.
+    # Refused when the method is called, before anything is awaited: a quantified
+    # group with an inline verbose flag is one thing the engine cannot read as re does.
     with pytest.raises(procwright.InvalidArgumentError) as info:
-        proc.wait_for_log(re.compile("x", re.ASCII))
+        proc.wait_for_log(re.compile("(?x:a b)"))
     assert info.value.code == "INVALID_PATTERN"
-    assert "ASCII" in info.value.message
+    assert "inline flags" in info.value.message
+
+
+async def test_ascii_and_set_operations_read_as_re_reads_them(sb):
+    p = await sb.start_process("echo 'héllo a&b [x]'; sleep 30")
+    m = await p.wait_for_log(re.compile(r"\w+", re.ASCII), timeout=30)
+    assert m.match == ["h"]
+    m = await p.wait_for_log(re.compile(r"[a&&b]+"), timeout=30)
+    assert m.match == ["a&b"]
+    m = await p.wait_for_log(re.compile(r"[[x]+\]"), timeout=30)
+    assert m.match == ["[x]"]
 
 
 async def test_unicode_matching(sb):
