@@ -6,7 +6,7 @@
 //! says what it takes, and pyo3 writes the `__text_signature__` the stub is checked
 //! against. A marker type gives the newtype the parameter's name for its messages.
 
-use crate::error::{wrong_type, IntoPyResult};
+use crate::error::{wrong_type, wrong_type_coded, IntoPyResult};
 use procwright::{Command, EnvChanges, Ownership, Signal};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyMapping, PyRange, PyString, PyTuple};
@@ -127,19 +127,30 @@ fn command(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
         let mut argv = Vec::new();
         for item in obj.try_iter()? {
             let item = item?;
-            match path("each argv item", Some(&item))? {
-                Some(p) => argv.push(p.to_string_lossy().into_owned()),
-                None => {
-                    return Err(wrong_type("each argv item must be a str, got NoneType"));
-                }
+            // A malformed command is INVALID_COMMAND whatever is wrong with it.
+            let bad = || {
+                wrong_type_coded(
+                    procwright::ErrorCode::InvalidCommand,
+                    format!(
+                        "each argv item must be a str or os.PathLike, got {}",
+                        type_name(&item)
+                    ),
+                )
+            };
+            match path("each argv item", Some(&item)) {
+                Ok(Some(p)) => argv.push(p.to_string_lossy().into_owned()),
+                Ok(None) | Err(_) => return Err(bad()),
             }
         }
         return Ok(Command::Argv(argv));
     }
-    Err(wrong_type(format!(
-        "command must be a str (run by the shell) or a list of str (an argv), got {}",
-        type_name(obj)
-    )))
+    Err(wrong_type_coded(
+        procwright::ErrorCode::InvalidCommand,
+        format!(
+            "command must be a str (run by the shell) or a list of str (an argv), got {}",
+            type_name(obj)
+        ),
+    ))
 }
 
 /// A signal name (`"SIGTERM"`, `"term"`), a number, or a `signal.Signals`.

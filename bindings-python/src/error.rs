@@ -72,8 +72,13 @@ pub fn invalid(message: impl Into<String>) -> PyErr {
 
 /// `InvalidArgumentTypeError`: an `InvalidArgumentError` that is also a `TypeError`.
 pub fn wrong_type(message: impl Into<String>) -> PyErr {
+    wrong_type_coded(ErrorCode::InvalidArgument, message)
+}
+
+/// `InvalidArgumentTypeError` with a code of its own, e.g. `INVALID_COMMAND`.
+pub fn wrong_type_coded(code: ErrorCode, message: impl Into<String>) -> PyErr {
     PyErr::new::<PyException, _>(Lazy {
-        error: Error::invalid(message),
+        error: Error::new(code, message),
         wrong_type: true,
     })
 }
