@@ -1,6 +1,6 @@
 //! Node.js bindings for procwright (napi-rs). One file per core type (`scope.rs`,
 //! `sandbox.rs`, `session.rs`, `process.rs`, `logs.rs`, `status.rs`, `port.rs`,
-//! `event.rs`, `exec.rs`, `pattern.rs`, `error.rs`): each converts arguments, results,
+//! `event.rs`, `exec.rs`, `pattern.rs`, `wait.rs`, `error.rs`): each converts arguments, results,
 //! errors and callbacks; behaviour stays in the core.
 //!
 //! The native classes are wrapped by the thin TypeScript layer in `bindings-node/ts/`,
@@ -21,6 +21,7 @@ mod sandbox;
 mod scope;
 mod session;
 mod status;
+mod wait;
 
 use napi_derive::napi;
 
