@@ -16,8 +16,8 @@
 //! duplicate group names, out-of-order ranges, and under `u`/`v` every escape V8 rejects.
 
 use super::{
-    ascii_class, capture_name, check_duplicate_names, groups, literal, quantifier_len, refuse,
-    ASCII_BOUNDARY, ASCII_NON_BOUNDARY,
+    ascii_class, capture_name, check_duplicate_names, groups, literal, push_member, quantifier_len,
+    refuse, Cursor, Member, ASCII_BOUNDARY, ASCII_NON_BOUNDARY,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::pattern::RegexFlags;
@@ -80,63 +80,45 @@ fn flags(source: &str, text: &str) -> Result<Flags> {
 /// Rewrites a JS source and flags into the engine's source and flags.
 pub(crate) fn from_js(source: &str, flag_text: &str) -> Result<(String, RegexFlags)> {
     let f = flags(source, flag_text)?;
-    let chars: Vec<char> = source.chars().collect();
-    let all = groups(&chars);
+    let all = groups(&source.chars().collect::<Vec<_>>());
     check_duplicate_names(source, &all)?;
     let mut t = Translator {
-        source,
-        chars,
-        i: 0,
-        out: String::with_capacity(source.len() + 8),
+        c: Cursor::new(source),
         f: &f,
         named: all.iter().any(Option::is_some),
         all,
-        opened: 0,
-        open: Vec::new(),
-        closed: std::collections::HashSet::new(),
-        quantifiable: false,
     };
     t.run()?;
     let out = if f.sticky {
-        format!("\\A(?:{})", t.out)
+        format!("\\A(?:{})", t.c.out)
     } else {
-        t.out
+        t.c.out
     };
     Ok((out, f.engine))
 }
 
 struct Translator<'a> {
-    source: &'a str,
-    chars: Vec<char>,
-    i: usize,
-    out: String,
+    c: Cursor<'a>,
     f: &'a Flags,
+    /// Every capturing group of the source, with its name.
     all: Vec<Option<String>>,
     named: bool,
-    /// Capturing groups opened so far.
-    opened: usize,
-    /// The groups open around the position: a number, or 0 for a non-capturing one.
-    open: Vec<usize>,
-    closed: std::collections::HashSet<usize>,
-    /// Whether what was just written can take a quantifier.
-    quantifiable: bool,
 }
 
-/// One member of a class: a character, or a set written in engine syntax.
-enum Member {
-    Char(char),
-    Set(String),
+impl<'a> std::ops::Deref for Translator<'a> {
+    type Target = Cursor<'a>;
+    fn deref(&self) -> &Cursor<'a> {
+        &self.c
+    }
+}
+
+impl<'a> std::ops::DerefMut for Translator<'a> {
+    fn deref_mut(&mut self) -> &mut Cursor<'a> {
+        &mut self.c
+    }
 }
 
 impl Translator<'_> {
-    fn err(&self, why: impl std::fmt::Display) -> Error {
-        refuse(self.source, why)
-    }
-
-    fn peek(&self, k: usize) -> Option<char> {
-        self.chars.get(self.i + k).copied()
-    }
-
     fn run(&mut self) -> Result<()> {
         while let Some(c) = self.peek(0) {
             match c {
@@ -157,19 +139,7 @@ impl Translator<'_> {
                     self.quantifiable = true;
                 }
                 '(' => self.open_group()?,
-                ')' => {
-                    self.i += 1;
-                    match self.open.pop() {
-                        Some(g) => {
-                            if g > 0 {
-                                self.closed.insert(g);
-                            }
-                        }
-                        None => return Err(self.err("unmatched ')'")),
-                    }
-                    self.out.push(')');
-                    self.quantifiable = true;
-                }
+                ')' => self.close_group("unmatched ')'")?,
                 '*' | '+' | '?' => {
                     self.i += 1;
                     self.quantifier(&c.to_string())?;
@@ -198,16 +168,10 @@ impl Translator<'_> {
                 _ => self.char_literal(c),
             }
         }
-        if !self.open.is_empty() {
+        if !self.groups.balanced() {
             return Err(self.err("unterminated group"));
         }
         Ok(())
-    }
-
-    fn char_literal(&mut self, c: char) {
-        self.i += 1;
-        literal(&mut self.out, c);
-        self.quantifiable = true;
     }
 
     /// Writes a quantifier (with its lazy `?`), refusing one with nothing to repeat and
@@ -251,10 +215,9 @@ impl Translator<'_> {
         // Lookarounds are quantifiable in V8 without `u`, and never in the engine: the
         // quantifier is refused below, where V8 would take it.
         if capture_name(rest).is_some() {
-            self.opened += 1;
-            self.open.push(self.opened);
+            self.groups.open(true);
         } else {
-            self.open.push(0);
+            self.groups.open(false);
         }
         self.i += prefix_len;
         self.out.push_str(&prefix);
@@ -264,7 +227,7 @@ impl Translator<'_> {
 
     /// A backreference to group `n` (1-based), written as the engine reads it.
     fn backref(&mut self, n: usize) {
-        if self.closed.contains(&n) {
+        if self.groups.is_closed(n) {
             self.out.push_str(&format!("\\{n}"));
         } else {
             // V8: a group that has not closed yet has captured nothing, and a
@@ -350,30 +313,13 @@ impl Translator<'_> {
 
     /// `\p{…}` or `\P{…}` (the `p` already read), as the engine writes it.
     fn property(&mut self, p: char) -> Result<String> {
-        if self.peek(0) != Some('{') {
-            return Err(self.err("invalid property name"));
-        }
-        let close = self.chars[self.i..]
-            .iter()
-            .position(|c| *c == '}')
-            .ok_or_else(|| self.err("invalid property name"))?;
-        let body: String = self.chars[self.i + 1..self.i + close].iter().collect();
-        self.i += close + 1;
+        let body = self.delimited('{', '}', "invalid property name")?;
         Ok(format!("\\{p}{{{body}}}"))
     }
 
     /// `<name>` after `\k`.
     fn group_name(&mut self) -> Result<String> {
-        if self.peek(0) != Some('<') {
-            return Err(self.err("invalid named reference"));
-        }
-        let close = self.chars[self.i..]
-            .iter()
-            .position(|c| *c == '>')
-            .ok_or_else(|| self.err("invalid named reference"))?;
-        let name: String = self.chars[self.i + 1..self.i + close].iter().collect();
-        self.i += close + 1;
-        Ok(name)
+        self.delimited('<', '>', "invalid named reference")
     }
 
     /// Up to three octal digits at the position (at most `\377`), as a character.
@@ -436,17 +382,6 @@ impl Translator<'_> {
             c if !u => c,
             c => return Err(self.err(format!("invalid escape \\{c}"))),
         })
-    }
-
-    /// `n` hex digits at the position, as a character.
-    fn hex(&mut self, n: usize) -> Option<char> {
-        let digits: String = self.chars.get(self.i..self.i + n)?.iter().collect();
-        if digits.len() != n || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        let c = char::from_u32(u32::from_str_radix(&digits, 16).ok()?)?;
-        self.i += n;
-        Some(c)
     }
 
     /// After `\u`: four hex digits (a surrogate pair joined), or `{…}` under `u`.
@@ -622,13 +557,6 @@ impl Translator<'_> {
             'B' | 'k' if !self.f.unicode => Member::Char(next),
             _ => Member::Char(self.character_escape(next, true)?),
         })
-    }
-}
-
-fn push_member(out: &mut String, m: Member) {
-    match m {
-        Member::Char(c) => literal(out, c),
-        Member::Set(s) => out.push_str(&s),
     }
 }
 

@@ -25,6 +25,152 @@ pub(crate) fn refuse(source: &str, why: impl std::fmt::Display) -> Error {
     )
 }
 
+/// The groups around a position of a source being walked, and those already closed: a
+/// backreference may only name a closed one.
+#[derive(Default)]
+pub(crate) struct Groups {
+    opened: usize,
+    /// A group's number, or 0 for a non-capturing one.
+    open: Vec<usize>,
+    closed: std::collections::HashSet<usize>,
+}
+
+impl Groups {
+    /// A group opens here.
+    pub fn open(&mut self, capturing: bool) {
+        if capturing {
+            self.opened += 1;
+            self.open.push(self.opened);
+        } else {
+            self.open.push(0);
+        }
+    }
+
+    /// The innermost group closes here; false if none is open.
+    pub fn close(&mut self) -> bool {
+        match self.open.pop() {
+            Some(g) => {
+                if g > 0 {
+                    self.closed.insert(g);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How many capturing groups have opened so far.
+    pub fn opened(&self) -> usize {
+        self.opened
+    }
+
+    /// Whether group `n` has closed.
+    pub fn is_closed(&self, n: usize) -> bool {
+        self.closed.contains(&n)
+    }
+
+    /// Whether every group opened has closed.
+    pub fn balanced(&self) -> bool {
+        self.open.is_empty()
+    }
+}
+
+/// A source being walked: the position, what has been written, the groups, and whether
+/// what was just written can take a quantifier. Each dialect's translator derefs to it.
+pub(crate) struct Cursor<'a> {
+    pub source: &'a str,
+    pub chars: Vec<char>,
+    pub i: usize,
+    pub out: String,
+    pub groups: Groups,
+    pub quantifiable: bool,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(source: &'a str) -> Cursor<'a> {
+        Cursor {
+            source,
+            chars: source.chars().collect(),
+            i: 0,
+            out: String::with_capacity(source.len() + 8),
+            groups: Groups::default(),
+            quantifiable: false,
+        }
+    }
+
+    /// `INVALID_PATTERN` for this source.
+    pub fn err(&self, why: impl std::fmt::Display) -> Error {
+        refuse(self.source, why)
+    }
+
+    /// The character `k` after the position.
+    pub fn peek(&self, k: usize) -> Option<char> {
+        self.chars.get(self.i + k).copied()
+    }
+
+    /// Writes the character at the position as a literal.
+    pub fn char_literal(&mut self, c: char) {
+        self.i += 1;
+        literal(&mut self.out, c);
+        self.quantifiable = true;
+    }
+
+    /// A `)` at the position; `unmatched` is the dialect's words for a stray one.
+    pub fn close_group(&mut self, unmatched: &str) -> Result<()> {
+        self.i += 1;
+        if !self.groups.close() {
+            return Err(self.err(unmatched));
+        }
+        self.out.push(')');
+        self.quantifiable = true;
+        Ok(())
+    }
+
+    /// The text between `open` at the position and the next `close`, both consumed.
+    pub fn delimited(&mut self, open: char, close: char, missing: &str) -> Result<String> {
+        if self.peek(0) != Some(open) {
+            return Err(self.err(missing));
+        }
+        let end = self.chars[self.i..]
+            .iter()
+            .position(|c| *c == close)
+            .ok_or_else(|| self.err(missing))?;
+        let body: String = self.chars[self.i + 1..self.i + end].iter().collect();
+        self.i += end + 1;
+        Ok(body)
+    }
+
+    /// `n` hex digits at the position, as a character, consumed.
+    pub fn hex(&mut self, n: usize) -> Option<char> {
+        let c = hex(&self.chars[self.i..], n)?;
+        self.i += n;
+        Some(c)
+    }
+}
+
+/// One member of a class: a character, or a set written in engine syntax.
+pub(crate) enum Member {
+    Char(char),
+    Set(String),
+}
+
+/// Writes a class member.
+pub(crate) fn push_member(out: &mut String, m: Member) {
+    match m {
+        Member::Char(c) => literal(out, c),
+        Member::Set(s) => out.push_str(&s),
+    }
+}
+
+/// `n` hex digits at the start of `rest`, as a character.
+pub(crate) fn hex(rest: &[char], n: usize) -> Option<char> {
+    let digits: String = rest.get(..n)?.iter().collect();
+    if !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(&digits, 16).ok()?)
+}
+
 /// `{n}`, `{n,}`, `{n,m}` (and, when `open_low`, `{,m}`) at the start of `rest`: the
 /// length of the quantifier, braces included.
 pub(crate) fn quantifier_len(rest: &[char], open_low: bool) -> Option<usize> {

@@ -16,8 +16,8 @@
 //! out-of-order ranges and repeats, duplicate names, `re.LOCALE` on text.
 
 use super::{
-    ascii_class, check_duplicate_names, groups, literal, quantifier_len, refuse, ASCII_BOUNDARY,
-    ASCII_NON_BOUNDARY,
+    ascii_class, check_duplicate_names, groups, literal, quantifier_len, Cursor, Member,
+    ASCII_BOUNDARY, ASCII_NON_BOUNDARY,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::pattern::RegexFlags;
@@ -58,10 +58,7 @@ pub(crate) fn from_python(source: &str, flags: u32) -> Result<(String, RegexFlag
         ));
     }
     let mut t = Translator {
-        source,
-        chars: source.chars().collect(),
-        i: 0,
-        out: String::with_capacity(source.len() + 8),
+        c: Cursor::new(source),
         ascii: flags & ASCII != 0,
         verbose: flags & VERBOSE != 0,
         engine: RegexFlags {
@@ -71,11 +68,7 @@ pub(crate) fn from_python(source: &str, flags: u32) -> Result<(String, RegexFlag
             verbose: false,
         },
         unicode: flags & UNICODE != 0,
-        opened: 0,
-        open: Vec::new(),
-        closed: Default::default(),
         names: Vec::new(),
-        quantifiable: false,
         after_quantifier: false,
     };
     t.global_flags()?;
@@ -83,48 +76,40 @@ pub(crate) fn from_python(source: &str, flags: u32) -> Result<(String, RegexFlag
         return Err(pattern_error("ASCII and UNICODE flags are incompatible"));
     }
     t.run()?;
-    check_duplicate_names(source, &groups(&t.chars))?;
-    Ok((t.out, t.engine))
+    check_duplicate_names(source, &groups(&t.c.chars))?;
+    Ok((t.c.out, t.engine))
 }
 
 struct Translator<'a> {
-    source: &'a str,
-    chars: Vec<char>,
-    i: usize,
-    out: String,
+    c: Cursor<'a>,
     ascii: bool,
     verbose: bool,
     unicode: bool,
     engine: RegexFlags,
-    opened: usize,
-    open: Vec<usize>,
-    closed: std::collections::HashSet<usize>,
     /// Group names by number - 1.
     names: Vec<Option<String>>,
-    quantifiable: bool,
     /// Just after a quantifier: one `+` (possessive) or `?` (lazy) may follow, nothing else.
     after_quantifier: bool,
 }
 
-/// One member of a class.
-enum Member {
-    Char(char),
-    Set(String),
+impl<'a> std::ops::Deref for Translator<'a> {
+    type Target = Cursor<'a>;
+    fn deref(&self) -> &Cursor<'a> {
+        &self.c
+    }
+}
+
+impl<'a> std::ops::DerefMut for Translator<'a> {
+    fn deref_mut(&mut self) -> &mut Cursor<'a> {
+        &mut self.c
+    }
 }
 
 impl Translator<'_> {
-    fn err(&self, why: impl std::fmt::Display) -> Error {
-        refuse(self.source, why)
-    }
-
-    fn peek(&self, k: usize) -> Option<char> {
-        self.chars.get(self.i + k).copied()
-    }
-
     /// `(?aiLmsux)` groups at the very start set flags for the whole pattern.
     fn global_flags(&mut self) -> Result<()> {
         while self.peek(0) == Some('(') && self.peek(1) == Some('?') {
-            let rest = &self.chars[self.i + 2..];
+            let rest = self.c.chars[self.c.i + 2..].to_vec();
             let len = rest.iter().take_while(|c| "aiLmsux".contains(**c)).count();
             if len == 0 || rest.get(len) != Some(&')') {
                 return Ok(());
@@ -178,19 +163,7 @@ impl Translator<'_> {
                     self.quantifiable = true;
                 }
                 '(' => self.open_group()?,
-                ')' => {
-                    self.i += 1;
-                    match self.open.pop() {
-                        Some(g) => {
-                            if g > 0 {
-                                self.closed.insert(g);
-                            }
-                        }
-                        None => return Err(self.err("unbalanced parenthesis")),
-                    }
-                    self.out.push(')');
-                    self.quantifiable = true;
-                }
+                ')' => self.close_group("unbalanced parenthesis")?,
                 '*' | '+' | '?' => {
                     self.i += 1;
                     self.quantifier(c.to_string())?;
@@ -228,16 +201,10 @@ impl Translator<'_> {
                 _ => self.char_literal(c),
             }
         }
-        if !self.open.is_empty() {
+        if !self.groups.balanced() {
             return Err(self.err("missing ), unterminated subpattern"));
         }
         Ok(())
-    }
-
-    fn char_literal(&mut self, c: char) {
-        self.i += 1;
-        literal(&mut self.out, c);
-        self.quantifiable = true;
     }
 
     fn quantifier(&mut self, q: String) -> Result<()> {
@@ -267,7 +234,7 @@ impl Translator<'_> {
                 let len = if at(2) == Some('<') { 4 } else { 3 };
                 self.out.extend(&rest[..len]);
                 self.i += len;
-                self.open.push(0);
+                self.groups.open(false);
                 self.quantifiable = false;
             }
             (Some('P'), Some('<')) => {
@@ -307,7 +274,7 @@ impl Translator<'_> {
                     .ok_or_else(|| self.err("missing ), unterminated name"))?;
                 let id: String = rest[3..end].iter().collect();
                 let known = match id.parse::<usize>() {
-                    Ok(n) => n >= 1 && n <= self.opened,
+                    Ok(n) => n >= 1 && n <= self.groups.opened(),
                     Err(_) => self.names.iter().any(|g| g.as_deref() == Some(&id)),
                 };
                 if !known {
@@ -315,7 +282,7 @@ impl Translator<'_> {
                 }
                 self.out.extend(&rest[..end + 1]);
                 self.i += end + 1;
-                self.open.push(0);
+                self.groups.open(false);
                 self.quantifiable = false;
             }
             _ => self.scoped_flags(&rest)?,
@@ -347,14 +314,13 @@ impl Translator<'_> {
         self.out.push_str(&kept);
         self.out.push(':');
         self.i += 3 + len;
-        self.open.push(0);
+        self.groups.open(false);
         self.quantifiable = false;
         Ok(())
     }
 
     fn capture(&mut self, name: Option<String>) {
-        self.opened += 1;
-        self.open.push(self.opened);
+        self.groups.open(true);
         match &name {
             Some(n) => self.out.push_str(&format!("(?P<{n}>")),
             None => self.out.push('('),
@@ -366,12 +332,12 @@ impl Translator<'_> {
     /// A reference to group `n`, which must be defined before and closed.
     fn backref(&mut self, n: Option<usize>, shown: &str) -> Result<()> {
         match n {
-            Some(n) if self.closed.contains(&n) => {
+            Some(n) if self.groups.is_closed(n) => {
                 self.out.push_str(&format!("\\{n}"));
                 self.quantifiable = true;
                 Ok(())
             }
-            Some(n) if n <= self.opened => Err(self.err("cannot refer to an open group")),
+            Some(n) if n <= self.groups.opened() => Err(self.err("cannot refer to an open group")),
             _ => Err(self.err(format!("invalid group reference {shown}"))),
         }
     }
@@ -392,7 +358,8 @@ impl Translator<'_> {
                 self.quantifiable = false;
             }
             'b' | 'B' => {
-                self.out.push_str(match (self.ascii, next) {
+                let ascii = self.ascii;
+                self.out.push_str(match (ascii, next) {
                     (true, 'b') => ASCII_BOUNDARY,
                     (true, _) => ASCII_NON_BOUNDARY,
                     (false, 'b') => "\\b",
@@ -417,7 +384,7 @@ impl Translator<'_> {
                     self.i += 1;
                 }
                 let n: usize = digits.parse().unwrap_or(usize::MAX);
-                self.backref(Some(n).filter(|n| *n <= self.opened), &digits)?;
+                self.backref(Some(n).filter(|n| *n <= self.groups.opened()), &digits)?;
             }
             _ => {
                 let c = self.character_escape(next)?;
@@ -472,27 +439,9 @@ impl Translator<'_> {
         })
     }
 
-    fn hex(&mut self, n: usize) -> Option<char> {
-        let digits: String = self.chars.get(self.i..self.i + n)?.iter().collect();
-        if !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        let c = char::from_u32(u32::from_str_radix(&digits, 16).ok()?)?;
-        self.i += n;
-        Some(c)
-    }
-
     /// `{NAME}` after `\N`: the character the Unicode name table gives.
     fn named_character(&mut self) -> Result<char> {
-        if self.peek(0) != Some('{') {
-            return Err(self.err("missing {"));
-        }
-        let close = self.chars[self.i..]
-            .iter()
-            .position(|c| *c == '}')
-            .ok_or_else(|| self.err("missing }, unterminated name"))?;
-        let name: String = self.chars[self.i + 1..self.i + close].iter().collect();
-        self.i += close + 1;
+        let name = self.delimited('{', '}', "a \\N escape needs {name}")?;
         unicode_names2::character(&name)
             .ok_or_else(|| self.err(format!("undefined character name {name:?}")))
     }
