@@ -85,3 +85,40 @@ fn every_case_reads_as_v8_and_re_read_it() {
         wrong.join("\n")
     );
 }
+
+/// Hostile input: random sources of regex syntax never panic either dialect; each is
+/// a pattern or an `INVALID_PATTERN`.
+#[test]
+fn random_sources_never_panic() {
+    const ALPHABET: &[&str] = &[
+        "\\", "[", "]", "(", ")", "{", "}", "?", "*", "+", "|", "^", "$", ".", "-", "&", "~", ",",
+        "<", ">", "=", "!", ":", "P", "k", "N", "u", "x", "c", "d", "b", "p", "0", "1", "7", "9",
+        "a", "é", "😀", "\u{2028}", " ", "#", "\n",
+    ];
+    const JS_FLAGS: &[&str] = &["", "u", "v", "i", "y", "ims", "uy"];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..10_000 {
+        let len = (next() % 12) as usize;
+        let source: String = (0..len)
+            .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+            .collect();
+        let flags = JS_FLAGS[(next() % JS_FLAGS.len() as u64) as usize];
+        for pattern in [
+            Pattern::from_js(&source, flags),
+            Pattern::from_python(&source, [0, 2, 64, 256, 34][(next() % 5) as usize]),
+        ] {
+            match pattern {
+                Ok(p) => {
+                    let _ = p.find("aé😀 [x] -1-");
+                }
+                Err(e) => assert_eq!(e.code, ErrorCode::InvalidPattern, "{source:?}: {e}"),
+            }
+        }
+    }
+}
