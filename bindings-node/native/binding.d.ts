@@ -9,6 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Ends a pending `write` when `cancel()` is called (the JS layer's `AbortSignal`). */
+export declare class NativeCancel {
+  constructor()
+  /** Cancels every write given this token. */
+  cancel(): void
+}
+
 /** The events of one process: kept output, live output, then `exit`. */
 export declare class NativeLogStream {
   /**
@@ -39,6 +46,13 @@ export declare class NativeProcess {
   get sessionId(): string | null
   /** Signals the whole group; for terminating signals resolves once it has exited. */
   kill(signal?: string | number | null, timeoutMs?: number | null): Promise<undefined>
+  /**
+   * Writes to the stdin pipe; resolves once the pipe took it all. `cancel`, when
+   * given, ends the write early (an `AbortSignal` in the JS layer).
+   */
+  write(data: string | Uint8Array, cancel?: NativeCancel | null): Promise<undefined>
+  /** Closes the stdin pipe: the process reads end of file. */
+  closeStdin(): Promise<undefined>
   /** Output kept so far. */
   logs(): NativeLogs
   waitForLog(pattern: string | RegExp, timeoutMs?: number | null): Promise<NativeLogMatch>
@@ -119,6 +133,8 @@ export interface NativeExecOptions {
   killTimeout?: number
   /** Bytes of each stream kept for the result; default 100 MiB. */
   maxBuffer?: number
+  /** Written to stdin, which is then closed: a string (UTF-8) or bytes. */
+  input?: string | Uint8Array
 }
 
 /** What `exec` resolves with; `duration` in milliseconds. */
@@ -193,6 +209,8 @@ export interface NativeProcessOptions {
   autoCleanup?: boolean
   /** The session to start in (the core refuses another session's id in a session). */
   sessionId?: string
+  /** `"pipe"` for a stdin to `write` to; default `"ignore"` (`/dev/null`). */
+  stdin?: 'pipe' | 'ignore'
 }
 
 /** Options of `new Sandbox()`. */

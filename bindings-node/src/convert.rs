@@ -33,6 +33,14 @@ pub(crate) fn signal(s: Option<Either<String, f64>>) -> Result<Signal> {
     }
 }
 
+/// A string (as UTF-8) or bytes, for a process's stdin.
+pub(crate) fn bytes(data: Either<String, napi::bindgen_prelude::Uint8Array>) -> Vec<u8> {
+    match data {
+        Either::A(s) => s.into_bytes(),
+        Either::B(b) => b.to_vec(),
+    }
+}
+
 /// Milliseconds since the Unix epoch, for `new Date(ms)`.
 pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
     match t.duration_since(UNIX_EPOCH) {

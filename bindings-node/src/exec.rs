@@ -3,6 +3,7 @@
 
 use crate::convert::{byte_limit, env as env_changes, millis};
 use crate::observer::{Event, StrongTsfn};
+use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
 use procwright::{ExecOptions, ExecResult, OutputCallback};
@@ -19,6 +20,9 @@ pub struct NativeExecOptions {
     pub kill_timeout: Option<f64>,
     /// Bytes of each stream kept for the result; default 100 MiB.
     pub max_buffer: Option<f64>,
+    /// Written to stdin, which is then closed: a string (UTF-8) or bytes.
+    #[napi(ts_type = "string | Uint8Array")]
+    pub input: Option<Either<String, Uint8Array>>,
 }
 
 /// What `exec` resolves with; `duration` in milliseconds.
@@ -64,6 +68,7 @@ pub(crate) fn options(
         timeout: None,
         kill_timeout: None,
         max_buffer: None,
+        input: None,
     });
     let on_output = on_output.map(|tsfn| {
         let tsfn = tsfn.clone();
@@ -82,6 +87,7 @@ pub(crate) fn options(
         on_output,
         session_id: None,
         max_buffer: byte_limit("maxBuffer", o.max_buffer)?,
+        input: o.input.map(crate::convert::bytes),
     })
 }
 

@@ -96,6 +96,42 @@ impl NativeProcess {
         )
     }
 
+    /// Writes to the stdin pipe; resolves once the pipe took it all. `cancel`, when
+    /// given, ends the write early (an `AbortSignal` in the JS layer).
+    #[napi(ts_args_type = "data: string | Uint8Array, cancel?: NativeCancel | null")]
+    pub fn write<'env>(
+        &self,
+        env: &'env Env,
+        data: Either<String, Uint8Array>,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<PromiseRaw<'env, ()>> {
+        let (p, data) = (self.inner.clone(), crate::convert::bytes(data));
+        let mut cancelled = cancel.map(|c| c.0.subscribe());
+        promise(
+            env,
+            async move {
+                let Some(rx) = cancelled.as_mut() else {
+                    return p.write(&data).await;
+                };
+                tokio::select! {
+                    r = p.write(&data) => r,
+                    _ = rx.wait_for(|c| *c) => Err(procwright::Error::new(
+                        procwright::ErrorCode::ProcessError,
+                        format!("the write to process {:?} was aborted", p.id()),
+                    ).with_process(p.id())),
+                }
+            },
+            |_, ()| Ok(()),
+        )
+    }
+
+    /// Closes the stdin pipe: the process reads end of file.
+    #[napi]
+    pub fn close_stdin<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let p = self.inner.clone();
+        promise(env, async move { p.close_stdin().await }, |_, ()| Ok(()))
+    }
+
     /// Output kept so far.
     #[napi]
     pub fn logs(&self) -> NativeLogs {
@@ -164,5 +200,23 @@ impl NativeProcess {
     #[napi]
     pub fn stream_logs(&self) -> NativeLogStream {
         NativeLogStream::new(self.inner.stream_logs())
+    }
+}
+
+/// Ends a pending `write` when `cancel()` is called (the JS layer's `AbortSignal`).
+#[napi]
+pub struct NativeCancel(tokio::sync::watch::Sender<bool>);
+
+#[napi]
+impl NativeCancel {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        NativeCancel(tokio::sync::watch::Sender::new(false))
+    }
+
+    /// Cancels every write given this token.
+    #[napi]
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
     }
 }

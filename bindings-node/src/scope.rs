@@ -26,6 +26,9 @@ pub struct NativeProcessOptions {
     pub auto_cleanup: Option<bool>,
     /// The session to start in (the core refuses another session's id in a session).
     pub session_id: Option<String>,
+    /// `"pipe"` for a stdin to `write` to; default `"ignore"` (`/dev/null`).
+    #[napi(ts_type = "'pipe' | 'ignore'")]
+    pub stdin: Option<String>,
 }
 
 fn process_options(
@@ -48,6 +51,7 @@ fn process_options(
         observer,
         session_id: o.session_id,
         log_limit: None,
+        stdin: o.stdin.map(|s| s.parse()).transpose()?,
     })
 }
 

@@ -23,6 +23,7 @@ export {
   type ProcessStatus,
   type SignalLike,
   type KillOptions,
+  type WriteOptions,
   type LogMatchArray,
   type WaitForLogResult,
   type WaitForPortOptions,

@@ -1,15 +1,20 @@
 // `Process`: a started process over the native handle. Fields are read live; the
 // waits and `kill` are the core's.
 
-import { call } from './errors'
-import { killTimeout, optionsObject } from './convert'
+import { call, invalid } from './errors'
+import { abortSignal, describe, killTimeout, optionsObject } from './convert'
 import { INTERNAL, LogEventIterator } from './logs'
-import { NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
+import { NativeCancel, NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
 
 export type ProcessStatus = 'starting' | 'running' | 'completed' | 'failed' | 'killed' | 'error'
 
 /** A signal name with or without `SIG` (`'SIGTERM'`, `'term'`) or its number. */
 export type SignalLike = string | number
+
+export interface WriteOptions {
+  /** Aborting ends the write (it rejects with the signal's reason); the process runs on. */
+  signal?: AbortSignal
+}
 
 export interface KillOptions {
   /** Milliseconds before SIGKILL follows a terminating signal; default 5000. */
@@ -129,6 +134,40 @@ export class Process {
    */
   async kill(signal?: SignalLike, options?: KillOptions): Promise<void> {
     await call(() => this.#native.kill(signal ?? null, killTimeout(options)))
+  }
+
+  /**
+   * Writes to the stdin pipe (`startProcess(cmd, {stdin: 'pipe'})`); resolves once the
+   * pipe took all of it, so a slow reader holds the write back. Rejects with
+   * `ProcessError` without a pipe, after `closeStdin`, after the process ended, or
+   * when it closed its stdin (EPIPE).
+   */
+  async write(data: string | Uint8Array, options?: WriteOptions): Promise<void> {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw invalid(`data must be a string or a Uint8Array, got ${describe(data)}`)
+    }
+    const signal = abortSignal(optionsObject('write options', options).signal, 'options.signal')
+    if (signal === undefined) {
+      await call(() => this.#native.write(data, null))
+      return
+    }
+    signal.throwIfAborted()
+    const cancel = new NativeCancel()
+    const onAbort = (): void => cancel.cancel()
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      await call(() => this.#native.write(data, cancel))
+    } catch (e) {
+      if (signal.aborted) throw signal.reason
+      throw e
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Closes the stdin pipe: the process reads end of file. */
+  async closeStdin(): Promise<void> {
+    await call(() => this.#native.closeStdin())
   }
 
   // What the handle already knows resolves without a trip through the runtime.

@@ -24,6 +24,8 @@ export interface ProcessOptions {
   autoCleanup?: boolean
   /** The session to start it in (as the third argument of `startProcess`). */
   sessionId?: string
+  /** `'pipe'` for a stdin to `write` to; default `'ignore'` (`/dev/null`). */
+  stdin?: 'pipe' | 'ignore'
   /** The process is running. */
   onStart?: (process: Process) => void | Promise<void>
   /** A chunk of output, decoded as UTF-8. */
@@ -43,6 +45,8 @@ export interface ExecOptions {
   killTimeout?: number
   /** Bytes of each stream kept for the result (the newest); default 100 MiB. */
   maxBuffer?: number
+  /** Written to the command's stdin, which is then closed. */
+  input?: string | Uint8Array
   /** Accepted for compatibility; output streams to `onOutput` whenever it is given. */
   stream?: boolean
   /** Each chunk of output, all delivered before the Promise settles. */
@@ -86,6 +90,7 @@ export class ProcessScope {
       killTimeout: o.killTimeout as number | undefined,
       autoCleanup: o.autoCleanup as boolean | undefined,
       sessionId: sessionId ?? (o.sessionId as string | undefined),
+      stdin: o.stdin as 'pipe' | 'ignore' | undefined,
     }
     return wrap(await call(() => this.#scope.startProcess(argv, native, dispatch)))
   }
@@ -136,6 +141,7 @@ export class ProcessScope {
       timeout: o.timeout as number | undefined,
       killTimeout: o.killTimeout as number | undefined,
       maxBuffer: o.maxBuffer as number | undefined,
+      input: o.input as string | Uint8Array | undefined,
     }
     if (onOutput === undefined) {
       return (await call(() => this.#scope.exec(argv, native, null))) as ExecResult

@@ -348,6 +348,37 @@ from_py!(ModeArg, |obj| string(Mode::NAME, obj)
 pub struct Status(pub procwright::StatusRange);
 from_py!(Status, |obj| status_range(obj));
 
+/// `stdin` of `start_process`: `"pipe"` or `"ignore"`.
+pub struct StdinArg(pub procwright::StdinMode);
+from_py!(StdinArg, |obj| string("stdin", obj)
+    .and_then(|m| m.parse::<procwright::StdinMode>().py()));
+
+/// Bytes for a process's stdin: `bytes`, `bytearray`, `memoryview`, or a `str` (UTF-8).
+pub struct Data(pub Vec<u8>);
+from_py!(Data, |obj| data(obj));
+
+fn data(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
+    // One copy each: the write runs on the runtime, without the GIL.
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(s.to_str()?.as_bytes().to_vec());
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        let bytes = obj.call_method0("tobytes")?;
+        return Ok(bytes.cast::<PyBytes>()?.as_bytes().to_vec());
+    }
+    Err(wrong_type(format!(
+        "data must be bytes, bytearray, memoryview or str, got {}",
+        type_name(obj)
+    )))
+}
+
 /// A log pattern: a `str` substring or a compiled `re.Pattern`.
 pub struct PatternArg(pub procwright::Pattern);
 from_py!(PatternArg, |obj| crate::pattern::pattern(obj));

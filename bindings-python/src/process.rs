@@ -1,8 +1,8 @@
 //! `Process`: live fields read from the core each time, and the waits as coroutines.
 
 use crate::convert::{
-    datetime, Host, Interval, KillTimeout, ModeArg, Owned, PatternArg, Port, Seconds, SignalArg,
-    Status, Text, Timeout, UrlPath,
+    datetime, Data, Host, Interval, KillTimeout, ModeArg, Owned, PatternArg, Port, Seconds,
+    SignalArg, Status, Text, Timeout, UrlPath,
 };
 use crate::error::IntoPyResult;
 use crate::event::LogStream;
@@ -97,6 +97,26 @@ impl Process {
         spawn(py, async move {
             p.kill(signal, timeout).await.map(|()| Nothing).py()
         })
+    }
+
+    /// Writes `data` (bytes, or str as UTF-8) to the stdin pipe; resolves once the pipe
+    /// took all of it. Raises `ProcessError` without a pipe, after `close_stdin`, after
+    /// the process ended, or when it closed its stdin (EPIPE).
+    fn write<'py>(&self, py: Python<'py>, data: Data) -> PyResult<Bound<'py, PyAny>> {
+        let p = self.inner.clone();
+        spawn(
+            py,
+            async move { p.write(&data.0).await.map(|()| Nothing).py() },
+        )
+    }
+
+    /// Closes the stdin pipe: the process reads end of file.
+    fn close_stdin<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let p = self.inner.clone();
+        spawn(
+            py,
+            async move { p.close_stdin().await.map(|()| Nothing).py() },
+        )
     }
 
     /// The status now.

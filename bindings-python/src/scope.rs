@@ -1,9 +1,9 @@
 //! `ProcessScope`: the core's `Scope`, the process methods `Sandbox` and `Session` share.
 
 use crate::convert::{
-    AutoCleanup, ByteLimit, Callback, CommandArg, Cwd, Env, Flag, Id, KillTimeout, MaxBuffer,
-    OnError, OnExit, OnOutput, OnStart, PathArg, ProcessId, Seconds, SessionId, SignalArg, Text,
-    Timeout,
+    AutoCleanup, ByteLimit, Callback, CommandArg, Cwd, Data, Env, Flag, Id, KillTimeout, MaxBuffer,
+    OnError, OnExit, OnOutput, OnStart, PathArg, ProcessId, Seconds, SessionId, SignalArg,
+    StdinArg, Text, Timeout,
 };
 use crate::error::IntoPyResult;
 use crate::event::LogStream;
@@ -44,7 +44,7 @@ impl ProcessScope {
     /// Starts a background process; resolves to a `Process` once it is running. The start
     /// belongs to the sandbox as it is when called: if `destroy()` begins before the
     /// process runs, it raises `ProcessError` and what it spawned is killed.
-    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None))]
+    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None, stdin = None))]
     #[allow(clippy::too_many_arguments)]
     fn start_process<'py>(
         &self,
@@ -61,6 +61,7 @@ impl ProcessScope {
         on_start: Option<Callback<OnStart>>,
         on_error: Option<Callback<OnError>>,
         session_id: Option<Text<SessionId>>,
+        stdin: Option<StdinArg>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let observer = observer(Callbacks {
             on_start: on_start.map(|c| c.0),
@@ -80,6 +81,7 @@ impl ProcessScope {
                 .map(|o| Arc::new(o) as Arc<dyn ProcessObserver>),
             session_id: session_id.map(|t| t.0),
             log_limit: None,
+            stdin: stdin.map(|s| s.0),
         };
         // Called now, so that it belongs to the sandbox as it is now; it runs once awaited.
         let start = self.scope.start_process(command.0, options);
@@ -150,7 +152,7 @@ impl ProcessScope {
 
     /// Runs a command to completion: `stdout`, `stderr`, `exit_code`, `success`,
     /// `duration` (seconds) and `command`.
-    #[pyo3(signature = (command, *, cwd = None, env = None, timeout = None, kill_timeout = None, on_output = None, max_buffer = None))]
+    #[pyo3(signature = (command, *, cwd = None, env = None, timeout = None, kill_timeout = None, on_output = None, max_buffer = None, input = None))]
     #[allow(clippy::too_many_arguments)]
     fn exec<'py>(
         &self,
@@ -162,6 +164,7 @@ impl ProcessScope {
         kill_timeout: Option<Seconds<KillTimeout>>,
         on_output: Option<Callback<OnOutput>>,
         max_buffer: Option<ByteLimit<MaxBuffer>>,
+        input: Option<Data>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let observer = observer(Callbacks {
             on_start: None,
@@ -179,6 +182,7 @@ impl ProcessScope {
                 .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputCallback),
             session_id: None,
             max_buffer: max_buffer.map(|b| b.0),
+            input: input.map(|d| d.0),
         };
         // Called now, like `start_process`.
         let run = self.scope.exec(command.0, options);

@@ -32,6 +32,9 @@ pub struct ExecOptions {
     /// Bytes of memory each stream may take for the result (the bookkeeping of each read
     /// counts too); default [`DEFAULT_MAX_BUFFER`].
     pub max_buffer: Option<usize>,
+    /// Written to the command's stdin, which is then closed (without it, stdin is
+    /// `/dev/null`). What the command does not read is dropped, as a shell pipe does.
+    pub input: Option<Vec<u8>>,
 }
 
 /// What `exec` keeps of each stream unless told otherwise: generous, as execa's default,
@@ -48,6 +51,7 @@ impl std::fmt::Debug for ExecOptions {
             .field("on_output", &self.on_output.is_some())
             .field("session_id", &self.session_id)
             .field("max_buffer", &self.max_buffer)
+            .field("input", &self.input.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -112,10 +116,21 @@ pub(crate) async fn exec(
             // say when that is not everything. The newest bytes are kept, as getLogs
             // does: the end of a build log is what explains its exit code.
             log_limit: Some(max_buffer),
+            stdin: options.input.is_some().then_some(crate::StdinMode::Pipe),
             ..Default::default()
         },
     )
     .await?;
+    if let Some(input) = options.input {
+        let p = process.clone();
+        tokio::spawn(async move {
+            // A command that stops reading early (EPIPE) or ends first is no error: its
+            // exit code says what happened.
+            if p.write(&input).await.is_ok() {
+                let _ = p.close_stdin().await;
+            }
+        });
+    }
     let exit = match process.wait_for_exit(options.timeout).await {
         Ok(exit) => exit,
         Err(e) => {

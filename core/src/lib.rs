@@ -44,6 +44,7 @@ mod sockets;
 mod spawn;
 mod start;
 mod status;
+mod stdin;
 mod wait;
 mod watchdog;
 
@@ -67,6 +68,7 @@ pub use scope::Scope;
 pub use session::{Session, SessionOptions};
 pub use signal::Signal;
 pub use status::{ExitInfo, ProcessStatus};
+pub use stdin::StdinMode;
 pub use wait::LogMatch;
 
 /// Compiles the README's Rust quick start, so it cannot drift from the API.

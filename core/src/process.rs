@@ -60,6 +60,7 @@ pub(crate) struct Inner {
     pub state: Mutex<State>,
     pub store: Arc<LogStore>,
     pub exit_tx: watch::Sender<Option<ExitInfo>>,
+    pub stdin: crate::stdin::Stdin,
 }
 
 /// A handle on a started process; clones share the same live record. A handle keeps
@@ -109,6 +110,7 @@ impl Process {
                 }),
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
+                stdin: crate::stdin::Stdin::absent(),
             }),
             _owner: None,
         }
@@ -237,6 +239,22 @@ impl Process {
         // The leader is gone; whatever it started must not outlive the kill.
         self.wait_strays(deadline).await;
         Ok(true)
+    }
+
+    /// Writes `data` to the process's stdin pipe; resolves once the pipe took all of it
+    /// (a child that reads slowly holds the write back). `PROCESS_ERROR` if it has no
+    /// pipe, the pipe was closed, the process ended, or it closed its end (EPIPE).
+    pub async fn write(&self, data: &[u8]) -> Result<()> {
+        let mut rx = self.inner.exit_tx.subscribe();
+        let exited = async move {
+            let _ = rx.wait_for(Option::is_some).await;
+        };
+        self.inner.stdin.write(self.id(), data, exited).await
+    }
+
+    /// Closes the stdin pipe: the child reads end of file. Closing twice does nothing.
+    pub async fn close_stdin(&self) -> Result<()> {
+        self.inner.stdin.close(self.id()).await
     }
 
     /// Resolves with the exit once the process has ended and all its output is kept.

@@ -12,6 +12,7 @@ use crate::process::{self, ProcessObserver};
 use crate::records::Records;
 use crate::scope::{kill_many, Scope};
 use crate::session::{Session, SessionOptions};
+use crate::stdin::StdinMode;
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub struct ProcessOptions {
     pub session_id: Option<String>,
     /// Bytes kept in memory per stream for this process; default the sandbox's.
     pub log_limit: Option<usize>,
+    /// stdin: `/dev/null` (`None` or `Ignore`) or a pipe to `write` to.
+    pub stdin: Option<StdinMode>,
 }
 
 impl std::fmt::Debug for ProcessOptions {
@@ -78,6 +81,7 @@ impl std::fmt::Debug for ProcessOptions {
             .field("observer", &self.observer.is_some())
             .field("session_id", &self.session_id)
             .field("log_limit", &self.log_limit)
+            .field("stdin", &self.stdin)
             .finish()
     }
 }

@@ -8,7 +8,7 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use tokio::io::unix::AsyncFd;
-use tokio::net::unix::pipe::Receiver;
+use tokio::net::unix::pipe::{Receiver, Sender};
 
 /// Bigger pipes mean fewer context switches for chatty children.
 const PIPE_SIZE: usize = 1024 * 1024;
@@ -19,6 +19,8 @@ pub(crate) struct SpawnSpec {
     pub args: Vec<OsString>,
     pub env: Vec<(OsString, OsString)>,
     pub cwd: Option<PathBuf>,
+    /// A pipe for stdin instead of `/dev/null`.
+    pub stdin_pipe: bool,
 }
 
 /// A freshly spawned child: its pid (also its process group id), pidfd and pipes.
@@ -29,12 +31,15 @@ pub(crate) struct Spawned {
     pub lease: GroupLease,
     pub stdout: Receiver,
     pub stderr: Receiver,
+    /// The host's end of the stdin pipe, if one was asked for.
+    pub stdin: Option<Sender>,
 }
 
-/// Starts the child as leader of a new process group with stdin at /dev/null.
+/// Starts the child as leader of a new process group, its stdin at /dev/null or a pipe.
 pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
+    let stdin_pipe = spec.stdin_pipe.then(pipe).transpose()?;
     // A bare name is looked up on the child's PATH here: std falls back from posix_spawn
     // (vfork-like) to fork, which copies the host's page tables, whenever the environment
     // sets PATH and the program is not a path. Measured in benches/: ~35% off a spawn.
@@ -49,9 +54,18 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
     cmd.args(&spec.args)
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
         .stdout(Stdio::from(out_w))
         .stderr(Stdio::from(err_w));
+    let stdin_tx = match stdin_pipe {
+        Some((r, w)) => {
+            cmd.stdin(Stdio::from(r));
+            Some(w)
+        }
+        None => {
+            cmd.stdin(Stdio::null());
+            None
+        }
+    };
     if let Some(cwd) = &spec.cwd {
         cmd.current_dir(cwd);
     }
@@ -84,6 +98,7 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
         lease,
         stdout: receiver(out_r)?,
         stderr: receiver(err_r)?,
+        stdin: stdin_tx.map(sender).transpose()?,
     })
 }
 
@@ -123,6 +138,15 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     })?;
     let _ = rustix::pipe::fcntl_setpipe_size(&r, PIPE_SIZE);
     Ok((r, w))
+}
+
+fn sender(fd: OwnedFd) -> Result<Sender> {
+    Sender::from_owned_fd(fd).map_err(|e| {
+        Error::new(
+            ErrorCode::ProcessError,
+            format!("could not watch the stdin pipe: {e}"),
+        )
+    })
 }
 
 fn receiver(fd: OwnedFd) -> Result<Receiver> {

@@ -13,6 +13,7 @@ use crate::sandbox::{Inner, ProcessOptions};
 use crate::signal::Signal;
 use crate::spawn::{self, SpawnSpec};
 use crate::status::{ExitInfo, ProcessStatus};
+use crate::stdin::StdinMode;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -97,8 +98,12 @@ pub(crate) async fn start(
         args,
         env: command::merged_env(&[&sandbox.env, &session_env, &options.env]),
         cwd,
+        stdin_pipe: options.stdin == Some(StdinMode::Pipe),
     };
-    let child = spawn::spawn(&spec).map_err(fail)?;
+    let mut child = spawn::spawn(&spec).map_err(fail)?;
+    if let Some(tx) = child.stdin.take() {
+        process.inner.stdin.attach(tx);
+    }
     let current = admission.register(&process, child.pid, child.lease);
     // A start overtaken by `destroy` reports only its error.
     let observer = observer.filter(|_| current);
