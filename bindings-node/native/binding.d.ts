@@ -51,7 +51,9 @@ export declare class NativeProcess {
    * given, ends the write early (an `AbortSignal` in the JS layer).
    */
   write(data: string | Uint8Array, cancel?: NativeCancel | null): Promise<undefined>
-  /** Closes the stdin pipe: the process reads end of file. */
+  /** Resizes the terminal of a process started with `pty` (it gets SIGWINCH). */
+  resize(cols: number, rows: number): void
+  /** Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file. */
   closeStdin(): Promise<undefined>
   /** Output kept so far. */
   logs(): NativeLogs
@@ -211,6 +213,14 @@ export interface NativeProcessOptions {
   sessionId?: string
   /** `"pipe"` for a stdin to `write` to; default `"ignore"` (`/dev/null`). */
   stdin?: 'pipe' | 'ignore'
+  /** Run on a pseudo-terminal of this size (default 80×24 for a missing field). */
+  pty?: NativePtySize
+}
+
+/** `{cols, rows}` of a terminal. */
+export interface NativePtySize {
+  cols?: number
+  rows?: number
 }
 
 /** Options of `new Sandbox()`. */

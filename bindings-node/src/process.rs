@@ -125,7 +125,15 @@ impl NativeProcess {
         )
     }
 
-    /// Closes the stdin pipe: the process reads end of file.
+    /// Resizes the terminal of a process started with `pty` (it gets SIGWINCH).
+    #[napi]
+    pub fn resize(&self, env: Env, cols: f64, rows: f64) -> Result<()> {
+        crate::scope::pty_size(cols, rows)
+            .and_then(|size| self.inner.resize(size))
+            .map_err(|e| crate::error::throwable(&env, e))
+    }
+
+    /// Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file.
     #[napi]
     pub fn close_stdin<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         let p = self.inner.clone();

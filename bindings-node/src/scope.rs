@@ -29,6 +29,21 @@ pub struct NativeProcessOptions {
     /// `"pipe"` for a stdin to `write` to; default `"ignore"` (`/dev/null`).
     #[napi(ts_type = "'pipe' | 'ignore'")]
     pub stdin: Option<String>,
+    /// Run on a pseudo-terminal of this size (default 80×24 for a missing field).
+    pub pty: Option<NativePtySize>,
+}
+
+/// `{cols, rows}` of a terminal.
+#[napi(object)]
+pub struct NativePtySize {
+    pub cols: Option<f64>,
+    pub rows: Option<f64>,
+}
+
+/// A terminal size from JavaScript numbers, judged by the core.
+pub(crate) fn pty_size(cols: f64, rows: f64) -> procwright::Result<procwright::PtySize> {
+    use procwright::input::{integer, pty_size};
+    pty_size(integer("pty cols", cols)?, integer("pty rows", rows)?)
 }
 
 fn process_options(
@@ -52,6 +67,10 @@ fn process_options(
         session_id: o.session_id,
         log_limit: None,
         stdin: o.stdin.map(|s| s.parse()).transpose()?,
+        pty: o
+            .pty
+            .map(|p| pty_size(p.cols.unwrap_or(80.0), p.rows.unwrap_or(24.0)))
+            .transpose()?,
     })
 }
 

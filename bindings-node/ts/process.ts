@@ -1,7 +1,7 @@
 // `Process`: a started process over the native handle. Fields are read live; the
 // waits and `kill` are the core's.
 
-import { call, invalid } from './errors'
+import { call, convertError, invalid } from './errors'
 import { abortSignal, describe, killTimeout, optionsObject } from './convert'
 import { INTERNAL, LogEventIterator } from './logs'
 import { NativeCancel, NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
@@ -165,7 +165,16 @@ export class Process {
     }
   }
 
-  /** Closes the stdin pipe: the process reads end of file. */
+  /** Resizes the terminal of a process started with `pty` (it gets SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    try {
+      this.#native.resize(cols, rows)
+    } catch (e) {
+      throw convertError(e)
+    }
+  }
+
+  /** Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file. */
   async closeStdin(): Promise<void> {
     await call(() => this.#native.closeStdin())
   }

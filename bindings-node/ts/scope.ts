@@ -26,6 +26,11 @@ export interface ProcessOptions {
   sessionId?: string
   /** `'pipe'` for a stdin to `write` to; default `'ignore'` (`/dev/null`). */
   stdin?: 'pipe' | 'ignore'
+  /**
+   * Run on a pseudo-terminal (`cols`×`rows`, default 80×24): the process sees a TTY,
+   * its output arrives as `stdout`, `write` is its keyboard (`'\x03'` is Ctrl-C).
+   */
+  pty?: { cols?: number; rows?: number }
   /** The process is running. */
   onStart?: (process: Process) => void | Promise<void>
   /** A chunk of output, decoded as UTF-8. */
@@ -62,6 +67,12 @@ export interface StreamProcessLogsOptions {
 
 const wrap = (p: ConstructorParameters<typeof Process>[1]): Process => new Process(INTERNAL, p)
 
+function ptyOption(pty: unknown): { cols?: number; rows?: number } | undefined {
+  if (pty === undefined) return undefined
+  const o = optionsObject('pty', pty)
+  return { cols: o.cols as number | undefined, rows: o.rows as number | undefined }
+}
+
 /** The process methods a sandbox and a session share. */
 export class ProcessScope {
   #scope: NativeScope
@@ -91,6 +102,7 @@ export class ProcessScope {
       autoCleanup: o.autoCleanup as boolean | undefined,
       sessionId: sessionId ?? (o.sessionId as string | undefined),
       stdin: o.stdin as 'pipe' | 'ignore' | undefined,
+      pty: ptyOption(o.pty),
     }
     return wrap(await call(() => this.#scope.startProcess(argv, native, dispatch)))
   }

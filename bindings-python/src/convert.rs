@@ -353,6 +353,39 @@ pub struct StdinArg(pub procwright::StdinMode);
 from_py!(StdinArg, |obj| string("stdin", obj)
     .and_then(|m| m.parse::<procwright::StdinMode>().py()));
 
+/// `pty`: `True` (80×24), or a mapping with `cols` and `rows`.
+pub struct PtyArg(pub procwright::PtySize);
+from_py!(PtyArg, |obj| pty(obj));
+
+/// `resize(cols, rows)`'s arguments.
+pub fn pty_size(cols: &Bound<'_, PyAny>, rows: &Bound<'_, PyAny>) -> PyResult<procwright::PtySize> {
+    procwright::input::pty_size(integer("cols", cols)?, integer("rows", rows)?).py()
+}
+
+fn pty(obj: &Bound<'_, PyAny>) -> PyResult<procwright::PtySize> {
+    if obj.is_instance_of::<PyBool>() {
+        if obj.is_truthy()? {
+            return Ok(procwright::PtySize::default());
+        }
+        return Err(crate::error::invalid(
+            "pty=False: leave pty out for no terminal",
+        ));
+    }
+    let Ok(mapping) = obj.cast::<PyMapping>() else {
+        return Err(wrong_type(format!(
+            "pty must be True or a mapping with 'cols' and 'rows', got {}",
+            type_name(obj)
+        )));
+    };
+    let dim = |key: &str, default: i64| -> PyResult<i64> {
+        match mapping.get_item(key) {
+            Ok(v) => integer(&format!("pty {key}"), &v),
+            Err(_) => Ok(default),
+        }
+    };
+    procwright::input::pty_size(dim("cols", 80)?, dim("rows", 24)?).py()
+}
+
 /// Bytes for a process's stdin: `bytes`, `bytearray`, `memoryview`, or a `str` (UTF-8).
 pub struct Data(pub Vec<u8>);
 from_py!(Data, |obj| data(obj));

@@ -110,7 +110,13 @@ impl Process {
         )
     }
 
-    /// Closes the stdin pipe: the process reads end of file.
+    /// Resizes the terminal of a process started with `pty` (it gets SIGWINCH).
+    fn resize(&self, cols: &Bound<'_, PyAny>, rows: &Bound<'_, PyAny>) -> PyResult<()> {
+        let size = crate::convert::pty_size(cols, rows)?;
+        self.inner.resize(size).py()
+    }
+
+    /// Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file.
     fn close_stdin<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let p = self.inner.clone();
         spawn(

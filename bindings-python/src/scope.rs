@@ -2,7 +2,7 @@
 
 use crate::convert::{
     AutoCleanup, ByteLimit, Callback, CommandArg, Cwd, Data, Env, Flag, Id, KillTimeout, MaxBuffer,
-    OnError, OnExit, OnOutput, OnStart, PathArg, ProcessId, Seconds, SessionId, SignalArg,
+    OnError, OnExit, OnOutput, OnStart, PathArg, ProcessId, PtyArg, Seconds, SessionId, SignalArg,
     StdinArg, Text, Timeout,
 };
 use crate::error::IntoPyResult;
@@ -44,7 +44,7 @@ impl ProcessScope {
     /// Starts a background process; resolves to a `Process` once it is running. The start
     /// belongs to the sandbox as it is when called: if `destroy()` begins before the
     /// process runs, it raises `ProcessError` and what it spawned is killed.
-    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None, stdin = None))]
+    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None, stdin = None, pty = None))]
     #[allow(clippy::too_many_arguments)]
     fn start_process<'py>(
         &self,
@@ -62,6 +62,7 @@ impl ProcessScope {
         on_error: Option<Callback<OnError>>,
         session_id: Option<Text<SessionId>>,
         stdin: Option<StdinArg>,
+        pty: Option<PtyArg>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let observer = observer(Callbacks {
             on_start: on_start.map(|c| c.0),
@@ -82,6 +83,7 @@ impl ProcessScope {
             session_id: session_id.map(|t| t.0),
             log_limit: None,
             stdin: stdin.map(|s| s.0),
+            pty: pty.map(|p| p.0),
         };
         // Called now, so that it belongs to the sandbox as it is now; it runs once awaited.
         let start = self.scope.start_process(command.0, options);

@@ -55,6 +55,20 @@ fn bad_status(n: i64) -> Error {
     Error::invalid(format!("status {n} is not an HTTP status (100-599)"))
 }
 
+/// A terminal size: columns and rows, each 1 to 65535.
+pub fn pty_size(cols: i64, rows: i64) -> Result<crate::pty::PtySize> {
+    let cell = |what: &str, n: i64| match u16::try_from(n) {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(Error::invalid(format!(
+            "pty {what} must be a whole number from 1 to 65535, got {n}"
+        ))),
+    };
+    Ok(crate::pty::PtySize {
+        cols: cell("cols", cols)?,
+        rows: cell("rows", rows)?,
+    })
+}
+
 /// A limit in bytes, such as `log_limit` or `max_buffer`: at least 1.
 pub fn byte_limit(what: &str, n: i64) -> Result<usize> {
     if n < 1 {

@@ -32,6 +32,7 @@ mod pattern;
 mod port;
 mod process;
 mod proctree;
+mod pty;
 mod reader;
 mod reaper;
 mod records;
@@ -60,6 +61,7 @@ pub use ownership::Ownership;
 pub use pattern::{Pattern, PatternMatch, RegexFlags};
 pub use port::{PortMode, PortWaitOptions, StatusRange, DEFAULT_PORT_INTERVAL};
 pub use process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
+pub use pty::PtySize;
 pub use registry::{get_sandbox, shutdown_all};
 pub use sandbox::{
     Pending, ProcessOptions, Sandbox, SandboxOptions, DEFAULT_LOG_LIMIT, DROP_GRACE,

@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub store: Arc<LogStore>,
     pub exit_tx: watch::Sender<Option<ExitInfo>>,
     pub stdin: crate::stdin::Stdin,
+    /// The terminal it runs on, if it was started with `pty`.
+    pub terminal: std::sync::OnceLock<crate::pty::Terminal>,
 }
 
 /// A handle on a started process; clones share the same live record. A handle keeps
@@ -111,6 +113,7 @@ impl Process {
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
                 stdin: crate::stdin::Stdin::absent(),
+                terminal: std::sync::OnceLock::new(),
             }),
             _owner: None,
         }
@@ -250,6 +253,19 @@ impl Process {
             let _ = rx.wait_for(Option::is_some).await;
         };
         self.inner.stdin.write(self.id(), data, exited).await
+    }
+
+    /// Resizes the terminal of a process started with `pty`; the kernel sends SIGWINCH to
+    /// its foreground process group. `PROCESS_ERROR` for a process without a terminal.
+    pub fn resize(&self, size: crate::pty::PtySize) -> Result<()> {
+        match self.inner.terminal.get() {
+            Some(t) => t.resize(size).map_err(|e| e.with_process(self.id())),
+            None => Err(Error::new(
+                ErrorCode::ProcessError,
+                format!("process {:?} has no terminal: start it with pty", self.id()),
+            )
+            .with_process(self.id())),
+        }
     }
 
     /// Closes the stdin pipe: the child reads end of file. Closing twice does nothing.

@@ -12,6 +12,39 @@ const READ_SIZE: usize = 64 * 1024;
 /// After the child exits, at most this much more is read from a pipe a grandchild still feeds.
 const DRAIN_CAP: usize = 16 * 1024 * 1024;
 
+/// What a reader reads: a pipe, or the master side of a terminal.
+pub(crate) enum Source {
+    Pipe(Receiver),
+    Pty(crate::pty::Terminal),
+}
+
+impl Source {
+    async fn readable(&self) -> io::Result<()> {
+        match self {
+            Source::Pipe(rx) => rx.readable().await,
+            Source::Pty(t) => t.readable().await,
+        }
+    }
+
+    fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        match self {
+            Source::Pipe(rx) => rx.try_read_buf(buf),
+            Source::Pty(t) => {
+                let spare = buf.spare_capacity_mut();
+                // SAFETY: u8 has no invalid bit patterns and the bytes are written by
+                // read(2) before `set_len` exposes them.
+                let slice = unsafe {
+                    std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast::<u8>(), spare.len())
+                };
+                let n = t.try_read(slice)?;
+                // SAFETY: read(2) initialised the first `n` bytes of the spare capacity.
+                unsafe { buf.set_len(buf.len() + n) };
+                Ok(n)
+            }
+        }
+    }
+}
+
 /// Called with each decoded chunk, for `on_output` callbacks.
 pub(crate) type OutputSink = Arc<dyn Fn(StreamKind, &str) + Send + Sync>;
 
@@ -21,7 +54,7 @@ pub(crate) type OutputSink = Arc<dyn Fn(StreamKind, &str) + Send + Sync>;
 /// so reading until the pipe is empty (not until EOF) loses nothing and cannot hang on a
 /// grandchild that keeps the write end open.
 pub(crate) async fn read_pipe(
-    rx: Receiver,
+    rx: Source,
     stream: StreamKind,
     store: Arc<LogStore>,
     sink: Option<OutputSink>,
@@ -71,7 +104,7 @@ pub(crate) async fn read_pipe(
 
 /// Reads until the pipe is empty (`Ok(false)`), at EOF (`Ok(true)`), or `cap` bytes were read.
 fn read_available(
-    rx: &Receiver,
+    rx: &Source,
     buf: &mut Vec<u8>,
     cap: usize,
     deliver: &mut impl FnMut(&[u8]),

@@ -67,6 +67,9 @@ pub struct ProcessOptions {
     pub log_limit: Option<usize>,
     /// stdin: `/dev/null` (`None` or `Ignore`) or a pipe to `write` to.
     pub stdin: Option<StdinMode>,
+    /// Run on a pseudo-terminal of this size: output arrives as stdout, `write` is its
+    /// keyboard, `resize` changes the size.
+    pub pty: Option<crate::pty::PtySize>,
 }
 
 impl std::fmt::Debug for ProcessOptions {
@@ -82,6 +85,7 @@ impl std::fmt::Debug for ProcessOptions {
             .field("session_id", &self.session_id)
             .field("log_limit", &self.log_limit)
             .field("stdin", &self.stdin)
+            .field("pty", &self.pty)
             .finish()
     }
 }

@@ -1,6 +1,9 @@
 //! Spawning a child in its own process group, and reaping it through a pidfd.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::pty::Terminal;
+use crate::reader::Source;
+use crate::stdin::Writer;
 use crate::watchdog::{self, GroupLease};
 use rustix::process::Pid;
 use std::ffi::{OsStr, OsString};
@@ -21,6 +24,8 @@ pub(crate) struct SpawnSpec {
     pub cwd: Option<PathBuf>,
     /// A pipe for stdin instead of `/dev/null`.
     pub stdin_pipe: bool,
+    /// Run on a new pseudo-terminal of this size (stdin, stdout and stderr all on it).
+    pub pty: Option<crate::pty::PtySize>,
 }
 
 /// A freshly spawned child: its pid (also its process group id), pidfd and pipes.
@@ -29,47 +34,65 @@ pub(crate) struct Spawned {
     pub pidfd: OwnedFd,
     /// Its group, guarded by the watchdog from now until the group is empty.
     pub lease: GroupLease,
-    pub stdout: Receiver,
-    pub stderr: Receiver,
-    /// The host's end of the stdin pipe, if one was asked for.
-    pub stdin: Option<Sender>,
+    pub stdout: Source,
+    /// `None` on a terminal, which has one output.
+    pub stderr: Option<Source>,
+    /// Where `write` goes: the stdin pipe, or the terminal.
+    pub stdin: Option<Writer>,
+    /// The terminal, for `resize`.
+    pub terminal: Option<Terminal>,
 }
 
-/// Starts the child as leader of a new process group, its stdin at /dev/null or a pipe.
+/// Starts the child as leader of a new process group, its stdin at /dev/null or a pipe,
+/// or on a new terminal as leader of a new session.
 pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
-    let stdin_pipe = spec.stdin_pipe.then(pipe).transpose()?;
-    // A bare name is looked up on the child's PATH here: std falls back from posix_spawn
-    // (vfork-like) to fork, which copies the host's page tables, whenever the environment
-    // sets PATH and the program is not a path. Measured in benches/: ~35% off a spawn.
-    let mut cmd = match resolve_on_path(&spec.program, &spec.env, spec.cwd.as_deref()) {
-        Some(path) => {
-            let mut cmd = std::process::Command::new(path);
-            std::os::unix::process::CommandExt::arg0(&mut cmd, &spec.program);
-            cmd
-        }
-        None => std::process::Command::new(&spec.program),
-    };
-    cmd.args(&spec.args)
-        .env_clear()
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::from(out_w))
-        .stderr(Stdio::from(err_w));
-    let stdin_tx = match stdin_pipe {
-        Some((r, w)) => {
-            cmd.stdin(Stdio::from(r));
-            Some(w)
+    let mut cmd = command(spec);
+    let mut out = None;
+    let mut terminal = None;
+    let mut stdin_tx = None;
+    match spec.pty {
+        Some(size) => {
+            let (t, child_side) = Terminal::open(size)?;
+            let dup = || {
+                child_side.try_clone().map(Stdio::from).map_err(|e| {
+                    Error::new(
+                        ErrorCode::ProcessError,
+                        format!("could not share the terminal: {e}"),
+                    )
+                })
+            };
+            cmd.stdin(dup()?)
+                .stdout(dup()?)
+                .stderr(Stdio::from(child_side));
+            // SAFETY: setsid and the TIOCSCTTY ioctl are async-signal-safe system calls
+            // and touch no memory of the parent.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                    rustix::process::setsid()?;
+                    // fd 0 is the terminal: std set up the child's stdio first.
+                    rustix::process::ioctl_tiocsctty(std::os::fd::BorrowedFd::borrow_raw(0))?;
+                    Ok(())
+                });
+            }
+            terminal = Some(t);
         }
         None => {
-            cmd.stdin(Stdio::null());
-            None
+            let (out_r, out_w) = pipe()?;
+            let (err_r, err_w) = pipe()?;
+            cmd.stdout(Stdio::from(out_w)).stderr(Stdio::from(err_w));
+            match spec.stdin_pipe.then(pipe).transpose()? {
+                Some((r, w)) => {
+                    cmd.stdin(Stdio::from(r));
+                    stdin_tx = Some(w);
+                }
+                None => {
+                    cmd.stdin(Stdio::null());
+                }
+            }
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            out = Some((out_r, err_r));
         }
-    };
-    if let Some(cwd) = &spec.cwd {
-        cmd.current_dir(cwd);
     }
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     // Before the child exists, so that it is guarded as soon as its group is known.
     watchdog::prepare();
     let child = cmd.spawn().map_err(|e| {
@@ -92,14 +115,46 @@ pub(crate) fn spawn(spec: &SpawnSpec) -> Result<Spawned> {
             Error::new(ErrorCode::ProcessError, format!("pidfd_open failed: {e}"))
         })?;
     let lease = GroupLease::guard(pid);
+    let (stdout, stderr, stdin) = match (out, &terminal) {
+        (Some((out_r, err_r)), _) => (
+            Source::Pipe(receiver(out_r)?),
+            Some(Source::Pipe(receiver(err_r)?)),
+            stdin_tx.map(sender).transpose()?.map(Writer::Pipe),
+        ),
+        (None, Some(t)) => (Source::Pty(t.clone()), None, Some(Writer::Pty(t.clone()))),
+        (None, None) => unreachable!("a child has pipes or a terminal"),
+    };
     Ok(Spawned {
         pid,
         pidfd,
         lease,
-        stdout: receiver(out_r)?,
-        stderr: receiver(err_r)?,
-        stdin: stdin_tx.map(sender).transpose()?,
+        stdout,
+        stderr,
+        stdin,
+        terminal,
     })
+}
+
+/// The command line of `spec`, without its stdio.
+fn command(spec: &SpawnSpec) -> std::process::Command {
+    // A bare name is looked up on the child's PATH here: std falls back from posix_spawn
+    // (vfork-like) to fork, which copies the host's page tables, whenever the environment
+    // sets PATH and the program is not a path. Measured in benches/: ~35% off a spawn.
+    let mut cmd = match resolve_on_path(&spec.program, &spec.env, spec.cwd.as_deref()) {
+        Some(path) => {
+            let mut cmd = std::process::Command::new(path);
+            std::os::unix::process::CommandExt::arg0(&mut cmd, &spec.program);
+            cmd
+        }
+        None => std::process::Command::new(&spec.program),
+    };
+    cmd.args(&spec.args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)));
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(cwd);
+    }
+    cmd
 }
 
 /// Where `execvp` would find a bare `program` on the child's `PATH`, from the child's

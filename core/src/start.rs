@@ -29,6 +29,11 @@ pub(crate) async fn start(
 ) -> Result<Process> {
     command.validate()?;
     command::validate_env(&options.env)?;
+    if options.pty.is_some() && options.stdin == Some(StdinMode::Ignore) {
+        return Err(Error::invalid(
+            "a terminal is its process's input: pty cannot be combined with stdin \"ignore\"",
+        ));
+    }
     // Bad input is refused before a record exists; only a cwd that is missing is a
     // start failure that leaves an `error` record.
     if let Some(cwd) = &options.cwd {
@@ -99,10 +104,14 @@ pub(crate) async fn start(
         env: command::merged_env(&[&sandbox.env, &session_env, &options.env]),
         cwd,
         stdin_pipe: options.stdin == Some(StdinMode::Pipe),
+        pty: options.pty,
     };
     let mut child = spawn::spawn(&spec).map_err(fail)?;
     if let Some(tx) = child.stdin.take() {
         process.inner.stdin.attach(tx);
+    }
+    if let Some(t) = child.terminal.take() {
+        let _ = process.inner.terminal.set(t);
     }
     let current = admission.register(&process, child.pid, child.lease);
     // A start overtaken by `destroy` reports only its error.
@@ -124,13 +133,17 @@ pub(crate) async fn start(
             sink.clone(),
             exited_rx.clone(),
         )),
-        tokio::spawn(reader::read_pipe(
-            child.stderr,
-            crate::StreamKind::Stderr,
-            store,
-            sink,
-            exited_rx,
-        )),
+        match child.stderr {
+            Some(stderr) => tokio::spawn(reader::read_pipe(
+                stderr,
+                crate::StreamKind::Stderr,
+                store,
+                sink,
+                exited_rx,
+            )),
+            // A terminal has one output, read as stdout.
+            None => tokio::spawn(async {}),
+        },
     ];
     let on_done: Option<lifecycle::OnDone> = options.auto_cleanup.then(|| {
         let weak: Weak<Inner> = Arc::downgrade(sandbox);

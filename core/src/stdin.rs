@@ -37,8 +37,23 @@ impl std::str::FromStr for StdinMode {
 enum State {
     /// Started with stdin at `/dev/null`.
     Absent,
-    Open(Sender),
+    Open(Writer),
     Closed,
+}
+
+/// Where written bytes go: a pipe, or a terminal's input.
+pub(crate) enum Writer {
+    Pipe(Sender),
+    Pty(crate::pty::Terminal),
+}
+
+impl Writer {
+    async fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Writer::Pipe(tx) => tx.write(data).await,
+            Writer::Pty(t) => t.write(data).await,
+        }
+    }
 }
 
 /// The host's end of a process's stdin.
@@ -54,7 +69,7 @@ impl Stdin {
     }
 
     /// Gives a process started with a pipe its write end, before anyone can write.
-    pub fn attach(&self, tx: Sender) {
+    pub fn attach(&self, tx: Writer) {
         if let Ok(mut state) = self.state.try_lock() {
             *state = State::Open(tx);
         }
@@ -105,11 +120,17 @@ impl Stdin {
         }
     }
 
-    /// Closes the pipe (the child reads end of file); a second close does nothing.
+    /// Closes the pipe (the child reads end of file); on a terminal, types Ctrl-D, its
+    /// end of file. A second close does nothing.
     pub async fn close(&self, id: &str) -> Result<()> {
         let mut state = self.state.lock().await;
-        match &*state {
+        match &mut *state {
             State::Absent => Err(absent(id)),
+            State::Open(Writer::Pty(t)) => {
+                let _ = t.write(b"\x04").await;
+                *state = State::Closed;
+                Ok(())
+            }
             _ => {
                 *state = State::Closed;
                 Ok(())
@@ -118,7 +139,7 @@ impl Stdin {
     }
 }
 
-async fn write_counting(tx: &mut Sender, data: &[u8], written: &mut usize) -> io::Result<()> {
+async fn write_counting(tx: &mut Writer, data: &[u8], written: &mut usize) -> io::Result<()> {
     while *written < data.len() {
         let n = tx.write(&data[*written..]).await?;
         if n == 0 {
