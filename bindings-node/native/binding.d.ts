@@ -153,6 +153,8 @@ export interface NativeExecResult {
   stdoutDropped: number
   /** Bytes of stderr dropped from the front to stay within `maxBuffer`. */
   stderrDropped: number
+  /** A session's exec ran in a fresh shell (the previous one ended): state was reset. */
+  shellRestarted: boolean
 }
 
 /** How a process ended. */

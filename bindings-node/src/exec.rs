@@ -40,6 +40,8 @@ pub struct NativeExecResult {
     pub stdout_dropped: f64,
     /// Bytes of stderr dropped from the front to stay within `maxBuffer`.
     pub stderr_dropped: f64,
+    /// A session's exec ran in a fresh shell (the previous one ended): state was reset.
+    pub shell_restarted: bool,
 }
 
 impl From<ExecResult> for NativeExecResult {
@@ -54,6 +56,7 @@ impl From<ExecResult> for NativeExecResult {
             truncated: r.truncated,
             stdout_dropped: r.stdout_dropped as f64,
             stderr_dropped: r.stderr_dropped as f64,
+            shell_restarted: r.shell_restarted,
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct ExecResult {
     pub stdout_dropped: u64,
     /// Bytes of stderr dropped from the front to stay within `max_buffer`.
     pub stderr_dropped: u64,
+    /// A session's exec ran in a fresh shell (the previous one ended): state was reset.
+    pub shell_restarted: bool,
 }
 
 impl From<procwright::ExecResult> for ExecResult {
@@ -38,6 +40,7 @@ impl From<procwright::ExecResult> for ExecResult {
             truncated: r.truncated,
             stdout_dropped: r.stdout_dropped,
             stderr_dropped: r.stderr_dropped,
+            shell_restarted: r.shell_restarted,
         }
     }
 }

@@ -122,7 +122,15 @@ pub(crate) fn validate_env(env: &EnvChanges) -> Result<()> {
 
 /// The host's environment with each layer of changes applied in order.
 pub(crate) fn merged_env(layers: &[&EnvChanges]) -> Vec<(OsString, OsString)> {
-    let mut env: HashMap<OsString, OsString> = std::env::vars_os().collect();
+    merged_env_over(std::env::vars_os().collect(), layers)
+}
+
+/// `base` with `layers` applied in order.
+pub(crate) fn merged_env_over(
+    base: Vec<(OsString, OsString)>,
+    layers: &[&EnvChanges],
+) -> Vec<(OsString, OsString)> {
+    let mut env: HashMap<OsString, OsString> = base.into_iter().collect();
     for layer in layers {
         for (k, v) in layer.iter() {
             match v {

@@ -6,6 +6,7 @@ use crate::logs::StreamKind;
 use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
 use crate::records::Epoch;
 use crate::sandbox::{Inner, ProcessOptions};
+
 use crate::signal::Signal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,6 +78,9 @@ pub struct ExecResult {
     pub duration: Duration,
     /// The command as given.
     pub command: String,
+    /// A session's `exec` ran in a fresh shell because the previous one had ended
+    /// (`exit`, killed, or restarted after a timeout): shell state was reset.
+    pub shell_restarted: bool,
 }
 
 struct Forward(OutputCallback);
@@ -151,5 +155,123 @@ pub(crate) async fn exec(
         success: exit_code == 0,
         duration: started.elapsed(),
         command: process.command().to_owned(),
+        shell_restarted: false,
     })
+}
+
+/// `exec` in a session: the command runs in the session's persistent shell (see
+/// `shell.rs`), so its `cd`, `export`, variables, functions and aliases persist.
+/// With `cwd` or `env` it runs in a subshell of it, which sees the shell's state but
+/// does not change it.
+pub(crate) async fn session_exec(
+    sandbox: Arc<Inner>,
+    session: &str,
+    command: Command,
+    options: ExecOptions,
+) -> Result<ExecResult> {
+    command.validate()?;
+    crate::command::validate_env(&options.env)?;
+    let max_buffer = crate::input::check_byte_limit(
+        "max_buffer",
+        options.max_buffer.unwrap_or(DEFAULT_MAX_BUFFER),
+    )?;
+    let (shell, pid_slot, spec) = {
+        let sessions = sandbox.sessions.lock().unwrap();
+        let s = sessions
+            .get(session)
+            .ok_or_else(|| crate::session::not_found(session))?;
+        let spec = crate::shell::ShellSpec {
+            program: sandbox.shell.clone(),
+            env: crate::command::merged_env(&[&sandbox.env, &s.env]),
+            cwd: s.cwd.clone().or_else(|| sandbox.cwd.clone()),
+        };
+        (s.shell.clone(), s.shell_pid.clone(), spec)
+    };
+    if let Some(bad) = options.env.keys().find(|k| !is_identifier(k)) {
+        return Err(crate::error::Error::invalid(format!(
+            "env name {bad:?} cannot be set in a session's shell: names there are letters, digits and _"
+        )));
+    }
+    let scoped = scope_prelude(options.cwd.as_deref(), &options.env);
+    let text = command.display();
+    let started = Instant::now();
+    let mut guard = shell.lock().await;
+    if guard.is_none() {
+        *guard = Some(crate::shell::Shell::new(spec, pid_slot)?);
+    }
+    let outcome = guard
+        .as_mut()
+        .expect("set above")
+        .run(
+            &text,
+            options.input.as_deref(),
+            options.timeout,
+            options.kill_timeout.unwrap_or(DEFAULT_KILL_TIMEOUT),
+            scoped,
+        )
+        .await?;
+    drop(guard);
+    let (stdout, stdout_dropped) = tail(outcome.stdout, max_buffer);
+    let (stderr, stderr_dropped) = tail(outcome.stderr, max_buffer);
+    if let Some(f) = &options.on_output {
+        for (stream, text) in [(StreamKind::Stdout, &stdout), (StreamKind::Stderr, &stderr)] {
+            if !text.is_empty() {
+                f(stream, text);
+            }
+        }
+    }
+    Ok(ExecResult {
+        truncated: stdout_dropped > 0 || stderr_dropped > 0,
+        stdout_dropped,
+        stderr_dropped,
+        stdout,
+        stderr,
+        exit_code: outcome.exit_code,
+        success: outcome.exit_code == 0,
+        duration: started.elapsed(),
+        command: text,
+        shell_restarted: outcome.fresh,
+    })
+}
+
+/// The newest `max` bytes of `data` as text (invalid UTF-8 replaced), and how many
+/// bytes were dropped from the front.
+fn tail(data: Vec<u8>, max: usize) -> (String, u64) {
+    let dropped = data.len().saturating_sub(max);
+    let mut start = dropped;
+    // Not in the middle of a character.
+    while start < data.len() && (data[start] & 0xC0) == 0x80 {
+        start += 1;
+    }
+    (
+        String::from_utf8_lossy(&data[start..]).into_owned(),
+        start as u64,
+    )
+}
+
+/// The shell text that sets a per-call cwd and env inside the subshell, or `None`.
+fn scope_prelude(cwd: Option<&std::path::Path>, env: &EnvChanges) -> Option<String> {
+    if cwd.is_none() && env.is_empty() {
+        return None;
+    }
+    let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut p = String::new();
+    if let Some(c) = cwd {
+        p.push_str(&format!("cd {} || exit 1; ", q(&c.to_string_lossy())));
+    }
+    for (k, v) in env.iter() {
+        // Checked by the caller: a name is a shell identifier.
+        match v {
+            Some(v) => p.push_str(&format!("export {k}={}; ", q(v))),
+            None => p.push_str(&format!("unset {k}; ")),
+        }
+    }
+    Some(p)
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut c = name.chars();
+    c.next()
+        .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }

@@ -40,12 +40,14 @@ mod registry;
 mod sandbox;
 mod scope;
 mod session;
+mod shell;
 mod signal;
 mod sockets;
 mod spawn;
 mod start;
 mod status;
 mod stdin;
+mod turns;
 mod wait;
 mod watchdog;
 

@@ -48,6 +48,15 @@ pub fn shutdown_all(grace: Duration) {
         .collect();
     for s in &sandboxes {
         s.records.end_epoch();
+        // Session shells are the sandbox's too.
+        for session in s
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            session.kill_shell();
+        }
     }
     let procs: Vec<_> = sandboxes.iter().flat_map(|s| s.records.list()).collect();
     crate::process::kill_all_blocking(&procs, grace);

@@ -93,6 +93,37 @@ impl std::fmt::Debug for ProcessOptions {
 pub(crate) struct SessionData {
     pub cwd: Option<PathBuf>,
     pub env: EnvChanges,
+    /// The session's shell, started by its first `exec`.
+    pub shell: Arc<tokio::sync::Mutex<Option<crate::shell::Shell>>>,
+    /// The pid of the shell when one runs (0 otherwise).
+    pub shell_pid: Arc<std::sync::atomic::AtomicU32>,
+    /// Calls to the shell, in call order.
+    pub turns: Arc<crate::turns::Turns>,
+}
+
+impl SessionData {
+    pub fn new(cwd: Option<PathBuf>, env: EnvChanges) -> SessionData {
+        SessionData {
+            cwd,
+            env,
+            shell: Arc::default(),
+            shell_pid: Arc::default(),
+            turns: Arc::default(),
+        }
+    }
+
+    /// Kills the shell now, even while a call holds it (that call then fails).
+    pub fn kill_shell(&self) {
+        if let Ok(mut shell) = self.shell.try_lock() {
+            *shell = None;
+            return;
+        }
+        // Held by a running call: kill its group; the call sees the shell end.
+        let pid = self.shell_pid.load(std::sync::atomic::Ordering::SeqCst);
+        if pid != 0 {
+            let _ = crate::group::signal_group(pid, crate::signal::Signal::KILL);
+        }
+    }
 }
 
 pub(crate) struct Inner {
@@ -215,7 +246,9 @@ impl Sandbox {
     pub async fn destroy(&self) {
         let inner = self.inner();
         let procs = inner.records.close();
-        inner.sessions.lock().unwrap().clear();
+        for (_, s) in inner.sessions.lock().unwrap().drain() {
+            s.kill_shell();
+        }
         kill_many(procs).await;
         inner.records.settled().await;
     }

@@ -99,14 +99,28 @@ impl Scope {
     /// Like `start_process`, it belongs to the sandbox as it is when called.
     pub fn exec(&self, command: impl Into<Command>, options: ExecOptions) -> Pending<ExecResult> {
         let epoch = self.sandbox.records.epoch();
+        // A session's calls run in the order they are made: the place is taken now.
+        let turn = self
+            .session
+            .as_deref()
+            .or(options.session_id.as_deref())
+            .and_then(|id| {
+                let sessions = self.sandbox.sessions.lock().unwrap();
+                sessions.get(id).map(|s| s.turns.take())
+            });
         let command = command.into();
         let scope = self.clone();
         Box::pin(async move {
-            let options = ExecOptions {
-                session_id: scope.session_for(options.session_id.clone())?,
-                ..options
-            };
-            crate::exec::exec(scope.sandbox.clone(), epoch, command, options).await
+            let session = scope.session_for(options.session_id.clone())?;
+            match session {
+                // A session's exec runs in the session's persistent shell, in its turn.
+                Some(id) => {
+                    let turn = turn.ok_or_else(|| crate::session::not_found(&id))?;
+                    turn.wait().await;
+                    crate::exec::session_exec(scope.sandbox.clone(), &id, command, options).await
+                }
+                None => crate::exec::exec(scope.sandbox.clone(), epoch, command, options).await,
+            }
         })
     }
 

@@ -73,13 +73,7 @@ pub(crate) fn create(sandbox: &Arc<Inner>, options: SessionOptions) -> Result<Se
             format!("session {id:?} already exists"),
         ));
     }
-    sessions.insert(
-        id.clone(),
-        SessionData {
-            cwd: options.cwd,
-            env: options.env,
-        },
-    );
+    sessions.insert(id.clone(), SessionData::new(options.cwd, options.env));
     Ok(handle(sandbox, &id))
 }
 
@@ -92,8 +86,9 @@ pub(crate) fn get(sandbox: &Arc<Inner>, id: &str) -> Result<Session> {
 }
 
 pub(crate) async fn delete(sandbox: &Arc<Inner>, id: &str) -> Result<()> {
-    if sandbox.sessions.lock().unwrap().remove(id).is_none() {
-        return Err(not_found(id));
+    match sandbox.sessions.lock().unwrap().remove(id) {
+        Some(s) => s.kill_shell(),
+        None => return Err(not_found(id)),
     }
     let mine: Vec<Process> = sandbox
         .records

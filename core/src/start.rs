@@ -47,15 +47,27 @@ pub(crate) async fn start(
         }
         None => new_id(),
     };
-    let (session_cwd, session_env) = match &options.session_id {
+    let (session_cwd, session_env, shell) = match &options.session_id {
         Some(sid) => {
             let sessions = sandbox.sessions.lock().unwrap();
             let s = sessions
                 .get(sid)
                 .ok_or_else(|| crate::session::not_found(sid))?;
-            (s.cwd.clone(), s.env.clone())
+            (s.cwd.clone(), s.env.clone(), Some(s.shell.clone()))
         }
-        None => (None, EnvChanges::new()),
+        None => (None, EnvChanges::new(), None),
+    };
+    // A session whose shell runs starts from the shell's cwd and exported env.
+    let snapshot = match shell {
+        Some(shell) => match shell.lock().await.as_mut() {
+            Some(sh) => sh.snapshot().await?,
+            None => None,
+        },
+        None => None,
+    };
+    let (session_cwd, base_env) = match snapshot {
+        Some((cwd, env)) => (Some(cwd), Some(env)),
+        None => (session_cwd, None),
     };
     let base = session_cwd.or_else(|| sandbox.cwd.clone());
     let cwd = match (&options.cwd, base) {
@@ -101,7 +113,10 @@ pub(crate) async fn start(
     let spec = SpawnSpec {
         program,
         args,
-        env: command::merged_env(&[&sandbox.env, &session_env, &options.env]),
+        env: match base_env {
+            Some(env) => command::merged_env_over(env, &[&options.env]),
+            None => command::merged_env(&[&sandbox.env, &session_env, &options.env]),
+        },
         cwd,
         stdin_pipe: options.stdin == Some(StdinMode::Pipe),
         pty: options.pty,

@@ -1,0 +1,440 @@
+//! A session's shell: one long-lived shell per session, so that `cd`, `export`,
+//! variables, functions and aliases persist from one `session.exec` to the next.
+//!
+//! How it is driven, and why that way. The shell (the sandbox's shell, started on the
+//! first `exec` in the session's cwd and env) reads commands from a pipe on its stdin.
+//! For each call the host writes the command text to a file in a private directory
+//! (mode 0700) and sends one line of its own:
+//!
+//! ```sh
+//! . '<dir>/cmd' <'<input>' >'<dir>/out' 2>'<dir>/err'; printf '%s %d\n' '<nonce>' "$?"
+//! ```
+//!
+//! - The command is *sourced*, never pasted into the stream, so no text of the user's
+//!   (an unbalanced quote, a here-document, a line that looks like our marker) can
+//!   desynchronise the shell, and it runs in the shell itself, not a subshell: its state
+//!   persists. A syntax error is the command's own exit status and stderr.
+//! - stdout and stderr go to files, not through the shell's own output, so they come
+//!   back separately and exactly (binary, no trailing newline, nothing of ours in them).
+//! - Only the status line uses the shell's stdout; it carries a random nonce per call,
+//!   so a command that writes to the shell's stdout itself cannot fake an end.
+//! - `exit N` ends the shell: the host sees end of file instead of the status line, reaps
+//!   the shell and returns N; the next call starts a fresh shell. So does a shell killed
+//!   from outside, whose interrupted command fails with a message saying so.
+//! - A timeout kills the processes the command started (the shell's descendants); if the
+//!   status line still does not come (the shell itself is busy, e.g. a builtin loop), the
+//!   shell is killed too and the error says it was restarted.
+//!
+//! Calls are serialised in call order by a fair async lock per session.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::group;
+use crate::signal::Signal;
+use crate::spawn::{self, SpawnSpec};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// How long the shell gets to report after a timed-out command's processes were killed.
+const AFTER_KILL: Duration = Duration::from_millis(500);
+
+/// What one command in the shell gave.
+pub(crate) struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit_code: i32,
+    /// This call started a fresh shell because the previous one had ended.
+    pub fresh: bool,
+}
+
+/// How to start a session's shell.
+#[derive(Clone)]
+pub(crate) struct ShellSpec {
+    pub program: PathBuf,
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+}
+
+/// One live shell.
+struct Live {
+    pid: u32,
+    stdin: tokio::net::unix::pipe::Sender,
+    status: mpsc::UnboundedReceiver<(String, i32)>,
+    exited: tokio::sync::watch::Receiver<Option<i32>>,
+    _lease: crate::watchdog::GroupLease,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        // The shell and what it runs are the session's: they end with it.
+        let _ = group::signal_group(self.pid, Signal::KILL);
+    }
+}
+
+/// A session's shell, started on first use.
+pub(crate) struct Shell {
+    spec: ShellSpec,
+    /// The live shell's pid (0 when none), readable without the session's lock, so that
+    /// deleting the session can kill a shell that a call is using.
+    pid: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    dir: PathBuf,
+    live: Option<Live>,
+    /// A shell has run before (so a new one is a restart).
+    started: bool,
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        self.live = None;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn shell_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::ProcessError, message)
+}
+
+/// `'text'` for the shell, with `'` written as `'\''`.
+fn quoted(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"))
+}
+
+impl Shell {
+    pub fn new(
+        spec: ShellSpec,
+        pid: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    ) -> Result<Shell> {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = std::env::temp_dir().join(format!("procwright-session-{}", nonce()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| shell_error(format!("could not create the session's directory: {e}")))?;
+        Ok(Shell {
+            spec,
+            pid,
+            dir,
+            live: None,
+            started: false,
+        })
+    }
+
+    /// The shell's pid, if one runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.live.as_ref().map(|l| l.pid)
+    }
+
+    fn start(&mut self) -> Result<()> {
+        let child = spawn::spawn(&SpawnSpec {
+            program: self.spec.program.clone().into_os_string(),
+            args: Vec::new(),
+            env: self.spec.env.clone(),
+            cwd: self.spec.cwd.clone(),
+            stdin_pipe: true,
+            pty: None,
+        })?;
+        let spawn::Spawned {
+            pid,
+            pidfd,
+            lease,
+            stdout,
+            stderr,
+            stdin,
+            ..
+        } = child;
+        let Some(crate::stdin::Writer::Pipe(stdin)) = stdin else {
+            return Err(shell_error("the session's shell has no stdin pipe"));
+        };
+        let (tx, status) = mpsc::unbounded_channel();
+        let crate::reader::Source::Pipe(out) = stdout else {
+            return Err(shell_error("the session's shell has no stdout pipe"));
+        };
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(out).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some((nonce, code)) = line.rsplit_once(' ') {
+                    if let Ok(code) = code.parse::<i32>() {
+                        let _ = tx.send((nonce.to_owned(), code));
+                    }
+                }
+            }
+        });
+        if let Some(crate::reader::Source::Pipe(err)) = stderr {
+            // The shell's own complaints are not a command's; read so it never blocks.
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(err).lines();
+                while let Ok(Some(_)) = lines.next_line().await {}
+            });
+        }
+        let (exit_tx, exited) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            // SAFETY: the AsyncFd owns the pidfd, open and unchanged until it is dropped.
+            let fd = unsafe {
+                tokio::io::unix::AsyncFd::register_with_interest(
+                    pidfd,
+                    tokio::io::Interest::READABLE,
+                )
+            };
+            loop {
+                if let Ok(fd) = &fd {
+                    spawn::exited(fd).await;
+                }
+                match spawn::try_reap(pid) {
+                    Ok(Some(o)) => {
+                        let code = o.code.unwrap_or_else(|| 128 + o.signal.unwrap_or(9));
+                        let _ = exit_tx.send(Some(code));
+                        return;
+                    }
+                    Ok(None) => tokio::time::sleep(Duration::from_millis(5)).await,
+                    Err(_) => {
+                        let _ = exit_tx.send(Some(137));
+                        return;
+                    }
+                }
+            }
+        });
+        self.pid.store(pid, std::sync::atomic::Ordering::SeqCst);
+        self.live = Some(Live {
+            pid,
+            stdin,
+            status,
+            exited,
+            _lease: lease,
+        });
+        Ok(())
+    }
+
+    /// Runs `command` in the shell (in a subshell when `scoped` is given, so a per-call
+    /// cwd or env does not change the shell), with `input` as its stdin.
+    pub async fn run(
+        &mut self,
+        command: &str,
+        input: Option<&[u8]>,
+        timeout: Option<Duration>,
+        kill_timeout: Duration,
+        scoped: Option<String>,
+    ) -> Result<Outcome> {
+        // A shell that ended while idle (killed from outside) is replaced first.
+        if self
+            .live
+            .as_ref()
+            .is_some_and(|l| l.exited.borrow().is_some())
+        {
+            self.live = None;
+        }
+        let fresh = self.live.is_none() && self.started;
+        let mut line = String::new();
+        if self.live.is_none() {
+            self.start()?;
+            self.started = true;
+            // bash expands aliases only when told to; other shells ignore the line (their
+            // complaint goes to the shell's own stderr, which is discarded).
+            line.push_str("shopt -s expand_aliases 2>/dev/null\n");
+        }
+        let (cmd, out, err, inp) = (
+            self.dir.join("cmd"),
+            self.dir.join("out"),
+            self.dir.join("err"),
+            self.dir.join("in"),
+        );
+        write_private(&cmd, command.as_bytes())?;
+        let input_path = match input {
+            Some(data) => {
+                write_private(&inp, data)?;
+                quoted(&inp)
+            }
+            None => "/dev/null".to_owned(),
+        };
+        let nonce = nonce();
+        let source = match scoped {
+            Some(prelude) => format!("( {prelude} . {} )", quoted(&cmd)),
+            None => format!(". {}", quoted(&cmd)),
+        };
+        line.push_str(&format!(
+            "{source} <{input_path} >{} 2>{}; printf '%s %d\\n' '{nonce}' \"$?\"\n",
+            quoted(&out),
+            quoted(&err)
+        ));
+        let live = self.live.as_mut().expect("started above");
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let sent = live.stdin.write_all(line.as_bytes()).await;
+        let ended = |code: i32, this: &mut Shell| -> Result<Outcome> {
+            this.live = None;
+            Ok(Outcome {
+                stdout: std::fs::read(&out).unwrap_or_default(),
+                stderr: std::fs::read(&err).unwrap_or_default(),
+                exit_code: code,
+                fresh,
+            })
+        };
+        if sent.is_err() {
+            let code = wait_exit(&mut live.exited).await;
+            self.live = None;
+            return Err(shell_error(format!(
+                "the session's shell ended (exit code {code}) before it could run the command; the next call starts a new one"
+            )));
+        }
+        loop {
+            let wait = async {
+                match deadline {
+                    Some(d) => tokio::time::timeout_at(d.into(), live.status.recv())
+                        .await
+                        .ok(),
+                    None => Some(live.status.recv().await),
+                }
+            };
+            match wait.await {
+                Some(Some((n, code))) if n == nonce => {
+                    return Ok(Outcome {
+                        stdout: std::fs::read(&out).unwrap_or_default(),
+                        stderr: std::fs::read(&err).unwrap_or_default(),
+                        exit_code: code,
+                        fresh,
+                    })
+                }
+                // A line of someone else's: not our end.
+                Some(Some(_)) => continue,
+                // End of the shell's output: it exited (`exit N`) or was killed.
+                Some(None) => {
+                    let code = wait_exit(&mut live.exited).await;
+                    return ended(code, self);
+                }
+                None => {
+                    let restarted = self.time_out(&nonce, kill_timeout).await;
+                    let t = timeout.unwrap_or_default();
+                    return Err(Error::new(
+                        ErrorCode::ProcessReadyTimeout,
+                        format!(
+                            "the command did not finish within {t:?} and was killed{}",
+                            if restarted {
+                                "; the session's shell had to be restarted (its state is reset)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    )
+                    .with_condition("session exec"));
+                }
+            }
+        }
+    }
+
+    /// Kills what a timed-out command started; kills the shell too if it still does not
+    /// report. Returns whether the shell was killed.
+    async fn time_out(&mut self, nonce: &str, kill_timeout: Duration) -> bool {
+        let Some(live) = self.live.as_mut() else {
+            return true;
+        };
+        let shell = live.pid;
+        for sig in [Signal::TERM, Signal::KILL] {
+            for pid in descendants(shell) {
+                let _ = rustix::process::kill_process(
+                    rustix::process::Pid::from_raw(pid as i32).expect("a pid is positive"),
+                    sig.to_rustix(),
+                );
+            }
+            let grace = if sig == Signal::TERM {
+                kill_timeout.min(AFTER_KILL)
+            } else {
+                AFTER_KILL
+            };
+            let until = Instant::now() + grace;
+            loop {
+                match tokio::time::timeout_at(until.into(), live.status.recv()).await {
+                    Ok(Some((n, _))) if n == nonce => return false,
+                    Ok(Some(_)) => continue,
+                    _ => break,
+                }
+            }
+        }
+        self.live = None;
+        true
+    }
+
+    /// The shell's working directory and exported environment now, for a process the
+    /// session starts; `None` before the shell has started (or after it ended).
+    pub async fn snapshot(&mut self) -> Result<Option<(PathBuf, Vec<(OsString, OsString)>)>> {
+        let Some(pid) = self.pid() else {
+            return Ok(None);
+        };
+        if self
+            .live
+            .as_ref()
+            .is_some_and(|l| l.exited.borrow().is_some())
+        {
+            return Ok(None);
+        }
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).map_err(|e| {
+            shell_error(format!("could not read the session shell's directory: {e}"))
+        })?;
+        let o = self
+            .run(
+                "env -0",
+                None,
+                Some(Duration::from_secs(10)),
+                Duration::from_secs(1),
+                None,
+            )
+            .await?;
+        use std::os::unix::ffi::OsStrExt;
+        let env = o
+            .stdout
+            .split(|b| *b == 0)
+            .filter_map(|kv| {
+                let eq = kv.iter().position(|b| *b == b'=')?;
+                Some((
+                    std::ffi::OsStr::from_bytes(&kv[..eq]).to_owned(),
+                    std::ffi::OsStr::from_bytes(&kv[eq + 1..]).to_owned(),
+                ))
+            })
+            .filter(|(k, _)| k != "_" && k != "SHLVL" && k != "PWD" && k != "OLDPWD")
+            .collect();
+        Ok(Some((cwd, env)))
+    }
+}
+
+async fn wait_exit(exited: &mut tokio::sync::watch::Receiver<Option<i32>>) -> i32 {
+    match tokio::time::timeout(Duration::from_secs(5), exited.wait_for(Option::is_some)).await {
+        Ok(Ok(v)) => v.unwrap_or(137),
+        _ => 137,
+    }
+}
+
+/// Every live descendant of `pid`.
+fn descendants(pid: u32) -> Vec<u32> {
+    let table = crate::proctree::ProcTable::read();
+    table
+        .iter()
+        .filter(|s| s.pid != pid && table.in_tree(s.pid, pid))
+        .map(|s| s.pid)
+        .collect()
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| shell_error(format!("could not write {}: {e}", path.display())))?;
+    f.write_all(data)
+        .map_err(|e| shell_error(format!("could not write {}: {e}", path.display())))
+}
+
+/// 128 random bits as hex, from the OS.
+fn nonce() -> String {
+    let mut b = [0u8; 16];
+    if rustix::rand::getrandom(&mut b, rustix::rand::GetRandomFlags::empty()).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        b = t.to_le_bytes();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
