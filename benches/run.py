@@ -432,8 +432,48 @@ def row_contention(t, q):
     return out
 
 
+def row_session_exec(t, q):
+    n, per = (3, 150) if q else (5, 300)
+    res = rounds("session-exec", ["rust"], lambda v: [per], n)
+    xs = [x for x in res["rust"] if x]
+    s_us = med([x["session_secs"] * 1e6 for x in xs])
+    f_us = med([x["sandbox_secs"] * 1e6 for x in xs])
+    ratio = med([x["session_secs"] / x["sandbox_secs"] for x in xs]) if xs else None
+    t.add(9, f"`session.exec('true')` vs `sandbox.exec('true')`, {per} in a row (µs each)",
+          "procwright Rust core", f"{fmt(s_us, ' µs')} / {fmt(f_us, ' µs')}", "",
+          f"{fmt(ratio)}x a fresh process" if ratio else "", "≤0.5x", verdict(None if ratio is None else ratio <= 0.5))
+    return res
+
+
+def row_stdin(t, q):
+    n = 3 if q else 5
+    res = rounds("stdin", ["rust", "pipe"], lambda v: [GIB], n)
+    speed = lambda x: 1 / x["secs"]  # noqa: E731
+    r = paired_ratio(res["rust"], res["pipe"], speed)
+    vals = [GIB / x["secs"] / GIB for x in res["rust"] if x]
+    pipe = [GIB / x["secs"] / GIB for x in res["pipe"] if x]
+    m = "stdin: 1 GiB written through `cat` into the log store (GiB/s)"
+    t.add(10, m, NAMES["pipe"], fmt(med(pipe), " GiB/s"))
+    t.add(10, m, "procwright Rust core", fmt(med(vals), " GiB/s"),
+          f"{fmt(min(vals, default=None))}–{fmt(max(vals, default=None))}" if vals else "",
+          f"{fmt(r)}x pipe" if r else "", "≥0.7x pipe", verdict(None if r is None else r >= 0.7))
+    return res
+
+
+def row_pty_echo(t, q):
+    n, per = (2, 100) if q else (4, 200)
+    res = rounds("pty-echo", ["rust"], lambda v: [per], n)
+    lat = [v / 1e6 for x in res["rust"] if x for v in x["ns"]]
+    p50 = med(lat)
+    t.add(11, f"typing on a terminal: `write('x')` → echo seen by `waitForLog` (ms, n={len(lat)})",
+          "procwright Rust core", fmt(p50, " ms"), f"p99 {fmt(pct(lat, 99), ' ms')}", "",
+          "p50 <1 ms", verdict(None if p50 is None else p50 < 1))
+    return res
+
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
-        6: row_membound, 7: row_status, 8: row_contention}
+        6: row_membound, 7: row_status, 8: row_contention, 9: row_session_exec,
+        10: row_stdin, 11: row_pty_echo}
 
 
 def machine():

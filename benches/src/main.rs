@@ -343,6 +343,84 @@ async fn contention(n: usize) -> Res {
     ))
 }
 
+/// Row 9: `session.exec("true")` (the persistent shell) against `sandbox.exec("true")`.
+async fn session_exec(n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let s = sb.create_session(procwright::SessionOptions::default())?;
+    s.exec("true", procwright::ExecOptions::default()).await?; // the shell starts
+    let t = Instant::now();
+    for _ in 0..n {
+        s.exec("true", procwright::ExecOptions::default()).await?;
+    }
+    let session = t.elapsed().as_secs_f64() / n as f64;
+    let t = Instant::now();
+    for _ in 0..n {
+        sb.exec("true", procwright::ExecOptions::default()).await?;
+    }
+    let fresh = t.elapsed().as_secs_f64() / n as f64;
+    Ok(format!("{{\"session_secs\":{session},\"sandbox_secs\":{fresh}}}"))
+}
+
+/// Row 10: `bytes` written to `cat`'s stdin and kept by the log store.
+async fn stdin_throughput(bytes: u64) -> Res {
+    let sb = Sandbox::new(SandboxOptions {
+        log_limit: Some(1 << 20),
+        ..Default::default()
+    })?;
+    let p = sb
+        .start_process(
+            argv(&["cat"]),
+            ProcessOptions {
+                stdin: Some(procwright::StdinMode::Pipe),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let chunk = vec![b'x'; 256 << 10];
+    let t = Instant::now();
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        p.write(&chunk[..n]).await?;
+        left -= n as u64;
+    }
+    p.close_stdin().await?;
+    p.wait_for_exit(None).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let logs = p.logs();
+    let got = logs.stdout.len() as u64 + logs.stdout_dropped;
+    if got != bytes {
+        return Err(format!("cat gave back {got} of {bytes} bytes").into());
+    }
+    Ok(format!("{{\"secs\":{secs}}}"))
+}
+
+/// Row 11: on a terminal running `cat`, `write("x")` until the echoed `x` is seen.
+async fn pty_echo(n: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let p = sb
+        .start_process(
+            argv(&["cat"]),
+            ProcessOptions {
+                pty: Some(procwright::PtySize::default()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let mut lat = Vec::with_capacity(n);
+    for i in 0..n {
+        let mark = format!("k{i}z");
+        let pat = Pattern::substring(mark.clone())?;
+        let t = Instant::now();
+        p.write(mark.as_bytes()).await?;
+        p.wait_for_log(&pat, Some(Duration::from_secs(10))).await?;
+        lat.push(t.elapsed().as_nanos() as i128);
+        p.write(b"\n").await?;
+    }
+    p.kill(procwright::Signal::KILL, Duration::from_secs(1)).await?;
+    Ok(format!("{{\"ns\":{}}}", json_list(&lat)))
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -361,7 +439,10 @@ async fn main() {
         Some("membound") => membound(num(1, 2_000_000_000)).await,
         Some("status") => status(num(1, 100_000) as usize, num(2, 10_000) as usize).await,
         Some("contention") => contention(num(1, 50) as usize).await,
-        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention [args]".into()),
+        Some("session-exec") => session_exec(num(1, 300) as usize).await,
+        Some("stdin") => stdin_throughput(num(1, 1 << 30)).await,
+        Some("pty-echo") => pty_echo(num(1, 200) as usize).await,
+        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention|session-exec|stdin|pty-echo [args]".into()),
     };
     match out {
         Ok(json) => println!("{json}"),
