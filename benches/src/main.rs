@@ -358,7 +358,9 @@ async fn session_exec(n: usize) -> Res {
         sb.exec("true", procwright::ExecOptions::default()).await?;
     }
     let fresh = t.elapsed().as_secs_f64() / n as f64;
-    Ok(format!("{{\"session_secs\":{session},\"sandbox_secs\":{fresh}}}"))
+    Ok(format!(
+        "{{\"session_secs\":{session},\"sandbox_secs\":{fresh}}}"
+    ))
 }
 
 /// Row 10: `bytes` written to `cat`'s stdin and kept by the log store.
@@ -417,7 +419,8 @@ async fn pty_echo(n: usize) -> Res {
         lat.push(t.elapsed().as_nanos() as i128);
         p.write(b"\n").await?;
     }
-    p.kill(procwright::Signal::KILL, Duration::from_secs(1)).await?;
+    p.kill(procwright::Signal::KILL, Duration::from_secs(1))
+        .await?;
     Ok(format!("{{\"ns\":{}}}", json_list(&lat)))
 }
 
