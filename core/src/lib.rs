@@ -47,6 +47,7 @@ mod spawn;
 mod start;
 mod status;
 mod stdin;
+mod tree;
 mod turns;
 mod wait;
 mod watchdog;
@@ -73,6 +74,7 @@ pub use session::{Session, SessionOptions};
 pub use signal::Signal;
 pub use status::{ExitInfo, ProcessStatus};
 pub use stdin::StdinMode;
+pub use tree::TAG_VAR;
 pub use wait::LogMatch;
 
 /// Compiles the README's Rust quick start, so it cannot drift from the API.

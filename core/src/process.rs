@@ -54,6 +54,8 @@ pub(crate) struct State {
 
 pub(crate) struct Inner {
     pub id: String,
+    /// Its `PROCWRIGHT_TAG` (see `tree.rs`), which what it starts inherits.
+    pub tag: String,
     pub command: String,
     pub session_id: Option<String>,
     pub start_time: SystemTime,
@@ -90,6 +92,7 @@ impl std::fmt::Debug for Process {
 impl Process {
     pub(crate) fn new(
         id: String,
+        tag: String,
         command: String,
         session_id: Option<String>,
         store: LogStore,
@@ -97,6 +100,7 @@ impl Process {
         Process {
             inner: Arc::new(Inner {
                 id,
+                tag,
                 command,
                 session_id,
                 start_time: SystemTime::now(),
@@ -200,9 +204,31 @@ impl Process {
         self.kill_group(signal, timeout).await.map(drop)
     }
 
-    /// [`Process::kill`], telling whether a signal was sent: to the running process, or
-    /// to what is left of its group after the leader ended.
+    /// [`Process::kill_group`], then what left the group but carries the tag; `true` if
+    /// anything was signalled.
     pub(crate) async fn kill_group(&self, signal: Signal, timeout: Duration) -> Result<bool> {
+        let deadline = duration::deadline(timeout);
+        let escapees = crate::tree::tagged(&[&self.inner.tag]);
+        crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), signal);
+        let signalled = self.kill_leader_group(signal, timeout).await?;
+        if signal.is_terminating() && !escapees.is_empty() {
+            wait_tagged(&[&self.inner.tag], deadline).await;
+        }
+        Ok(signalled || !escapees.is_empty())
+    }
+
+    /// This process's tag.
+    pub(crate) fn tag(&self) -> &str {
+        &self.inner.tag
+    }
+
+    /// Signals the group, telling whether a signal was sent: to the running process, or
+    /// to what is left of its group after the leader ended.
+    pub(crate) async fn kill_leader_group(
+        &self,
+        signal: Signal,
+        timeout: Duration,
+    ) -> Result<bool> {
         let deadline = duration::deadline(timeout);
         let leader = {
             let mut st = self.inner.state.lock().unwrap();
@@ -434,10 +460,40 @@ impl Process {
     }
 }
 
+/// Waits until no live process carries one of `tags`, sending SIGKILL to those left at
+/// `deadline` (then waiting a little more for the kernel to finish them). One `/proc`
+/// pass per check, whatever the number of tags.
+pub(crate) async fn wait_tagged(tags: &[&str], deadline: Option<Instant>) {
+    let mut killed: Option<Instant> = None;
+    loop {
+        let left = crate::tree::tagged(tags);
+        if left.is_empty() {
+            return;
+        }
+        match killed {
+            None if duration::passed(deadline) => {
+                crate::tree::signal_all(left.iter().map(|(p, _)| *p), Signal::KILL);
+                killed = Some(Instant::now());
+            }
+            Some(at) if at.elapsed() >= KILL_SETTLE => return,
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Kills many processes from synchronous code (drop, host exit): SIGTERM to every group,
 /// reap what exits within `grace` (a grace too large for a deadline means none), then
 /// SIGKILL what is left.
 pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
+    // What left the groups, found by tag in one pass, gets the same TERM and KILL.
+    let tags: Vec<&str> = procs.iter().map(|p| p.inner.tag.as_str()).collect();
+    let escapees = if tags.is_empty() {
+        Vec::new()
+    } else {
+        crate::tree::tagged(&tags)
+    };
+    crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
     let running: Vec<(&Process, u32)> = procs
         .iter()
         .filter_map(|p| {
@@ -457,6 +513,10 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
         if !left.is_empty() {
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+    if !escapees.is_empty() {
+        let left = crate::tree::tagged(&tags);
+        crate::tree::signal_all(left.iter().map(|(p, _)| *p), Signal::KILL);
     }
     for (p, pgid) in &left {
         let _ = group::signal_group(*pgid, Signal::KILL);

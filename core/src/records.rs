@@ -171,7 +171,13 @@ mod tests {
     use crate::logs::LogStore;
 
     fn record(id: &str) -> Process {
-        Process::new(id.into(), "true".into(), None, LogStore::new(64, None))
+        Process::new(
+            id.into(),
+            "0-0-0".into(),
+            "true".into(),
+            None,
+            LogStore::new(64, None),
+        )
     }
 
     #[tokio::test]

@@ -137,6 +137,8 @@ pub(crate) struct Inner {
     /// The host process that made it: a forked child has copies of the records, but
     /// the processes are not its to kill.
     pub(crate) host: u32,
+    /// `<host pid>-<sandbox number>`: the start of its processes' tags (`tree.rs`).
+    pub(crate) tag: String,
 }
 
 impl Inner {
@@ -153,6 +155,9 @@ impl Drop for Inner {
         }
     }
 }
+
+/// Sandbox numbers within the host, for tags.
+static SANDBOXES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Starts and tracks background processes: the root [`Scope`], whose process methods
 /// it offers, plus sessions and `destroy`. Clones share one sandbox.
@@ -200,6 +205,11 @@ impl Sandbox {
             records: Records::default(),
             sessions: Mutex::new(HashMap::new()),
             host: std::process::id(),
+            tag: format!(
+                "{}-{}",
+                std::process::id(),
+                SANDBOXES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
         });
         crate::registry::track(&inner);
         Ok(Sandbox::from_inner(inner))

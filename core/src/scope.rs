@@ -187,17 +187,35 @@ impl Scope {
 }
 
 /// Kills the given processes concurrently (and what is left of the groups of ended
-/// ones); returns how many it signalled.
+/// ones, and what left the groups but carries their tags: one `/proc` pass per check
+/// for all of them); returns how many it signalled.
 pub(crate) async fn kill_many(procs: Vec<Process>) -> usize {
-    let mut set = tokio::task::JoinSet::new();
-    for p in procs {
-        set.spawn(async move { p.kill_group(Signal::TERM, DEFAULT_KILL_TIMEOUT).await });
+    let tags: Vec<String> = procs.iter().map(|p| p.tag().to_owned()).collect();
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let deadline = crate::duration::deadline(DEFAULT_KILL_TIMEOUT);
+    let escapees = crate::tree::tagged(&tags);
+    crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
+    let mut signalled = vec![false; procs.len()];
+    for (_, i) in &escapees {
+        signalled[*i] = true;
     }
-    let mut signalled = 0;
+    let mut set = tokio::task::JoinSet::new();
+    for (i, p) in procs.into_iter().enumerate() {
+        set.spawn(async move {
+            (
+                i,
+                p.kill_leader_group(Signal::TERM, DEFAULT_KILL_TIMEOUT)
+                    .await,
+            )
+        });
+    }
     while let Some(r) = set.join_next().await {
-        if let Ok(Ok(true)) = r {
-            signalled += 1;
+        if let Ok((i, Ok(true))) = r {
+            signalled[i] = true;
         }
     }
-    signalled
+    if !escapees.is_empty() {
+        crate::process::wait_tagged(&tags, deadline).await;
+    }
+    signalled.into_iter().filter(|s| *s).count()
 }

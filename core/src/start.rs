@@ -86,8 +86,10 @@ pub(crate) async fn start(
         None => None,
     };
     let store = LogStore::new(log_limit, file);
+    let tag = format!("{}-{}", sandbox.tag, TAGS.fetch_add(1, Ordering::Relaxed));
     let process = Process::new(
         id.clone(),
+        tag.clone(),
         command.display(),
         options.session_id.clone(),
         store,
@@ -110,13 +112,23 @@ pub(crate) async fn start(
         command::validate_cwd(dir).map_err(fail)?;
     }
     let (program, args) = command.program_and_args(&sandbox.shell);
+    let mut env = match base_env {
+        Some(env) => command::merged_env_over(env, &[&options.env]),
+        None => command::merged_env(&[&sandbox.env, &session_env, &options.env]),
+    };
+    // The tag that lets `kill` find what leaves the group (see `tree.rs`).
+    let inherited = env
+        .iter()
+        .position(|(k, _)| k == crate::tree::TAG_VAR)
+        .map(|i| env.swap_remove(i).1);
+    env.push((
+        crate::tree::TAG_VAR.into(),
+        crate::tree::child_value(inherited.as_deref(), &tag).into(),
+    ));
     let spec = SpawnSpec {
         program,
         args,
-        env: match base_env {
-            Some(env) => command::merged_env_over(env, &[&options.env]),
-            None => command::merged_env(&[&sandbox.env, &session_env, &options.env]),
-        },
+        env,
         cwd,
         stdin_pipe: options.stdin == Some(StdinMode::Pipe),
         pty: options.pty,
@@ -215,6 +227,9 @@ fn validate_id(id: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Process numbers within the host, for tags.
+static TAGS: AtomicU64 = AtomicU64::new(0);
 
 /// A unique `proc_` id: 24 hex digits, as the REST API the contract follows uses.
 fn new_id() -> String {

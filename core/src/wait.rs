@@ -498,6 +498,7 @@ mod tests {
         let limit = 200;
         let p = Process::new(
             "gap".into(),
+            "0-0-0".into(),
             "test".into(),
             None,
             LogStore::new(limit, None),

@@ -63,18 +63,30 @@ groups=
 for v in $(set); do
   case $v in g_[0-9]*=*) v=${v%%=*}; groups="$groups ${v#g_}" ;; esac
 done
-[ -n "$groups" ] || exit 0
+# What left the groups but carries this host's PROCWRIGHT_TAG (see tree.rs).
+tagged() {
+  set +f
+  grep -lzE "^PROCWRIGHT_TAG=([^:]*:)*$1-" /proc/[0-9]*/environ 2>/dev/null |
+    while read -r f; do f=${f#/proc/}; echo "${f%/environ}"; done
+  set -f
+}
+pids=$(tagged "$1")
+[ -n "$groups$pids" ] || exit 0
 for g in $groups; do kill -s TERM -- "-$g"; kill -s CONT -- "-$g"; done 2>/dev/null
+[ -z "$pids" ] || kill -s TERM $pids 2>/dev/null
 n=0
 while [ "$n" -lt 8 ]; do
   left=
   for g in $groups; do kill -s 0 -- "-$g" 2>/dev/null && left="$left $g"; done
   groups=$left
-  [ -n "$groups" ] || exit 0
+  pids=$(tagged "$1")
+  [ -n "$groups$pids" ] || exit 0
   sleep 0.05 2>/dev/null || sleep 1
   n=$((n + 1))
 done
 for g in $groups; do kill -s KILL -- "-$g"; done 2>/dev/null
+pids=$(tagged "$1")
+[ -z "$pids" ] || kill -s KILL $pids 2>/dev/null
 exit 0
 "#;
 
@@ -259,7 +271,8 @@ impl Dog {
         rustix::fs::fcntl_setfl(&tx, rustix::fs::OFlags::NONBLOCK)?;
         let keep = rx.try_clone()?;
         let mut cmd = std::process::Command::new("/bin/sh");
-        cmd.args(["-c", SCRIPT, "procwright-watchdog"])
+        let host = std::process::id().to_string();
+        cmd.args(["-c", SCRIPT, "procwright-watchdog", &host])
             .env_clear()
             // For `sleep`, wherever this system keeps it.
             .env(

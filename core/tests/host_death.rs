@@ -46,6 +46,13 @@ fn be_the_host(mode: Mode) -> ! {
         let tree = start(&sb, ["sh", "-c", "sleep 300 & sleep 300"]).await;
         let stubborn = start(&sb, "trap '' TERM; echo armed; sleep 300").await;
         let ended = start(&sb, "sleep 300 & echo spawned").await;
+        // One that leaves the group: found by its PROCWRIGHT_TAG when the host dies.
+        let escapes = start(&sb, "setsid sleep 300 & echo escapee=$!; wait").await;
+        let line = escapes
+            .wait_for_log(&re(r"escapee=(\d+)"), Some(HANG))
+            .await
+            .unwrap();
+        let escapee: u32 = line.groups.unwrap()[1].as_deref().unwrap().parse().unwrap();
         stubborn
             .wait_for_log(&sub("armed"), Some(HANG))
             .await
@@ -67,10 +74,12 @@ fn be_the_host(mode: Mode) -> ! {
             assert!(eventually(HANG, replaced).await, "no new watchdog");
         }
         std::mem::forget(sb);
-        groups
+        (groups, escapee)
     });
+    let (groups, escapee) = groups;
     let list: Vec<String> = groups.iter().map(u32::to_string).collect();
     println!("GROUPS {}", list.join(" "));
+    println!("ESCAPEES {escapee}");
     if mode == Mode::Fork {
         // No runtime threads when forking: the child has only the forking thread.
         drop(rt);
@@ -141,6 +150,8 @@ struct Host {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
     groups: Vec<u32>,
+    /// Processes that left their groups (setsid).
+    escapees: Vec<u32>,
 }
 
 impl Host {
@@ -170,9 +181,12 @@ impl Host {
             child,
             lines,
             groups: Vec::new(),
+            escapees: Vec::new(),
         };
         host.groups = host.read("GROUPS");
         assert_eq!(host.groups.len(), 4, "the host printed no groups");
+        host.escapees = host.read("ESCAPEES");
+        assert_eq!(host.escapees.len(), 1, "the host printed no escapee");
         host
     }
 
@@ -188,13 +202,16 @@ impl Host {
         Vec::new()
     }
 
-    /// Every live process in the host's groups (the trees included).
+    /// Every live process in the host's groups (the trees included), and the escapees.
     fn members(&self) -> Vec<u32> {
-        self.groups
+        let mut all: Vec<u32> = self
+            .groups
             .iter()
             .flat_map(|g| live_group_members(*g))
             .map(|p| p.pid)
-            .collect()
+            .collect();
+        all.extend(self.escapees.iter().filter(|p| pid_alive(**p)));
+        all
     }
 
     /// Kills the host with `sig`; checks that it died of it, as it would without
@@ -215,6 +232,9 @@ impl Drop for Host {
         for g in &self.groups {
             let pgid = Pid::from_raw(*g as i32).unwrap();
             let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
+        }
+        for p in &self.escapees {
+            let _ = rustix::process::kill_process(Pid::from_raw(*p as i32).unwrap(), Signal::KILL);
         }
     }
 }
@@ -240,8 +260,13 @@ fn survivors(pids: &[u32]) -> Vec<u32> {
 fn host_killed_by(test_name: &str, mode: Mode, sig: Signal) {
     let mut host = Host::run(test_name, mode);
     let pids = host.members();
-    // plain 1, tree 2 or 3, stubborn 1 or 2 (whether the shell execs sleep), the stray 1
-    assert!(pids.len() >= 5, "too few processes: {pids:?}");
+    // plain 1, tree 2 or 3, stubborn 1 or 2 (whether the shell execs sleep), the stray 1,
+    // the escapee 1
+    assert!(pids.len() >= 6, "too few processes: {pids:?}");
+    assert!(
+        pids.contains(&host.escapees[0]),
+        "the escapee is not running"
+    );
     host.kill_with(sig);
     let left = survivors(&pids);
     assert!(

@@ -1,0 +1,96 @@
+//! Tree kill beyond the process group: every started process carries the environment
+//! tag `PROCWRIGHT_TAG`, so what left the group (`setsid`, a double-forked daemon) is
+//! still found, under `/proc`, by the tag it inherited.
+//!
+//! A tag is `<host pid>-<sandbox>-<process>`. A process started inside one that already
+//! carries a tag (procwright run by a procwright process) gets the inherited value, `:`,
+//! and its own, so the outer kill reaches it too. Only processes of the same user can be
+//! read this way (the kernel hides another user's environment), and a process that
+//! clears its environment before exec is out of reach: the group kill still applies.
+
+use crate::signal::Signal;
+
+/// The variable every started process carries.
+pub const TAG_VAR: &str = "PROCWRIGHT_TAG";
+
+/// The value a child started with `own` gets, given what it inherits.
+pub(crate) fn child_value(inherited: Option<&std::ffi::OsStr>, own: &str) -> String {
+    match inherited.and_then(|v| v.to_str()).filter(|v| !v.is_empty()) {
+        Some(outer) => format!("{outer}:{own}"),
+        None => own.to_owned(),
+    }
+}
+
+/// Whether a tag value names `tag` itself or something under it (`tag-…`).
+fn value_matches(value: &[u8], tag: &str) -> bool {
+    value.split(|b| *b == b':').any(|part| {
+        part == tag.as_bytes()
+            || (part.len() > tag.len()
+                && part.starts_with(tag.as_bytes())
+                && part[tag.len()] == b'-')
+    })
+}
+
+/// The live processes (not `exclude`) that carry any of `tags`, with the index of the
+/// tag each matched. One pass over `/proc`.
+pub(crate) fn tagged(tags: &[&str]) -> Vec<(u32, usize)> {
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let key = format!("{TAG_VAR}=");
+    let mut out = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        // Unreadable (another user) or gone: not ours to find.
+        let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+            continue;
+        };
+        let Some(value) = environ
+            .split(|b| *b == 0)
+            .find_map(|kv| kv.strip_prefix(key.as_bytes()))
+        else {
+            continue;
+        };
+        // A zombie's environment reads empty, so only live processes get here.
+        if let Some(i) = tags.iter().position(|t| value_matches(value, t)) {
+            out.push((pid, i));
+        }
+    }
+    out
+}
+
+/// Sends `signal` to each of `pids`; gone ones are skipped.
+pub(crate) fn signal_all(pids: impl IntoIterator<Item = u32>, signal: Signal) {
+    for pid in pids {
+        if let Some(raw) = rustix::process::Pid::from_raw(pid as i32) {
+            let _ = rustix::process::kill_process(raw, signal.to_rustix());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_values_nest_and_match_by_component() {
+        assert_eq!(child_value(None, "1-0-3"), "1-0-3");
+        assert_eq!(child_value(Some("9-1-2".as_ref()), "1-0-3"), "9-1-2:1-0-3");
+        assert!(value_matches(b"1-0-3", "1-0-3"));
+        assert!(value_matches(b"9-1-2:1-0-3", "1-0-3"));
+        assert!(value_matches(b"1-0-3", "1-0"));
+        assert!(value_matches(b"1-0-3", "1"));
+        assert!(!value_matches(b"1-0-31", "1-0-3"));
+        assert!(!value_matches(b"11-0-3", "1"));
+    }
+}

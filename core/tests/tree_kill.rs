@@ -1,0 +1,98 @@
+//! Tree kill beyond the process group: what left the group (`setsid`, a double-forked
+//! daemon) dies with its parent's kill, kill-all, destroy and host exit, found by the
+//! PROCWRIGHT_TAG it inherited.
+
+mod common;
+use common::*;
+use procwright::*;
+
+/// A start whose escapees (a setsid child and a double-forked daemon) carry `mark`.
+async fn start_with_escapees(sb: &Sandbox, mark: &str) -> Process {
+    let p = sb
+        .start_process(
+            "setsid sleep 1000 & ( ( setsid sleep 1000 & ) & ); echo started; sleep 300",
+            ProcessOptions {
+                env: env(&[("PW_TREE_MARK", Some(mark))]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    p.wait_for_log(&sub("started"), Some(HANG)).await.unwrap();
+    assert!(
+        eventually(HANG, || live_with_env("PW_TREE_MARK", mark).len() >= 3).await,
+        "the escapees did not start"
+    );
+    // At least one of them is outside the group.
+    let pgid = p.pid().unwrap();
+    assert!(live_with_env("PW_TREE_MARK", mark)
+        .iter()
+        .any(|s| s.pgrp != pgid));
+    p
+}
+
+fn mark(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_reaches_processes_that_left_the_group() {
+    let sb = sandbox();
+    let m = mark("kill");
+    let p = start_with_escapees(&sb, &m).await;
+    within(HANG, "kill", p.kill(Signal::TERM, secs(5)))
+        .await
+        .unwrap();
+    let left = live_with_env("PW_TREE_MARK", &m);
+    assert!(left.is_empty(), "survivors: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_all_and_destroy_reach_them_too() {
+    let sb = sandbox();
+    let (a, b) = (mark("all-a"), mark("all-b"));
+    start_with_escapees(&sb, &a).await;
+    start_with_escapees(&sb, &b).await;
+    let n = within(HANG, "kill all", sb.kill_all_processes()).await;
+    assert_eq!(n, 2);
+    assert!(live_with_env("PW_TREE_MARK", &a).is_empty());
+    assert!(live_with_env("PW_TREE_MARK", &b).is_empty());
+    let c = mark("destroy");
+    start_with_escapees(&sb, &c).await;
+    within(HANG, "destroy", sb.destroy()).await;
+    assert!(live_with_env("PW_TREE_MARK", &c).is_empty());
+    let d = mark("blocking");
+    start_with_escapees(&sb, &d).await;
+    let sb2 = sb.clone();
+    tokio::task::spawn_blocking(move || sb2.destroy_blocking(secs(2)))
+        .await
+        .unwrap();
+    assert!(
+        eventually(HANG, || live_with_env("PW_TREE_MARK", &d).is_empty()).await,
+        "host-exit kill left escapees"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_process_carries_its_tag_and_a_kill_spares_the_others() {
+    let sb = sandbox();
+    let r = sb
+        .exec("echo $PROCWRIGHT_TAG", ExecOptions::default())
+        .await
+        .unwrap();
+    let tag = r.stdout.trim();
+    assert!(
+        tag.starts_with(&format!("{}-", std::process::id())),
+        "{tag:?}"
+    );
+    assert_eq!(TAG_VAR, "PROCWRIGHT_TAG");
+    // Killing one process leaves another's escapees alone.
+    let (m1, m2) = (mark("one"), mark("other"));
+    let p1 = start_with_escapees(&sb, &m1).await;
+    start_with_escapees(&sb, &m2).await;
+    p1.kill(Signal::TERM, secs(5)).await.unwrap();
+    assert!(live_with_env("PW_TREE_MARK", &m1).is_empty());
+    assert!(live_with_env("PW_TREE_MARK", &m2).len() >= 3);
+    sb.destroy().await;
+    assert!(live_with_env("PW_TREE_MARK", &m2).is_empty());
+}
