@@ -25,22 +25,29 @@ async function collect(chunks) {
 const A = { type: 'stdout', data: 'a\n', processId: 'p', timestamp: 't' }
 const B = { type: 'exit', data: '', processId: 'p', timestamp: 't', exitCode: 0 }
 
+// A two-line event: the old parser rewrote CRLF chunk by chunk, so a CR ending one
+// chunk and its LF starting the next became two line ends, i.e. a blank line that cut
+// the event after its first data line; neither half was JSON, and the event was lost.
+const TWO_LINES = `data: {"type":"stdout",\r\ndata: "data":"a\\n","processId":"p","timestamp":"t"}\r\n\r\n`
+
 test('CRLF frames, with the CR and the LF in different chunks, lose no event', async () => {
-  const text = `data: ${JSON.stringify(A)}\r\n\r\ndata: ${JSON.stringify(B)}\r\n\r\n`
-  const cut = text.indexOf('\r\n\r\n') + 1 // between the first CR and its LF
-  assert.deepEqual(await collect([text.slice(0, cut), text.slice(cut)]), [A, B])
-  const cut2 = text.indexOf('\r\n\r\n') + 3 // between the second CR and its LF
-  assert.deepEqual(await collect([text.slice(0, cut2), text.slice(cut2)]), [A, B])
+  const text = `${TWO_LINES}data: ${JSON.stringify(B)}\r\n\r\n`
+  // Between the CR and the LF of: the first data line, the second, the blank line.
+  for (const cut of [text.indexOf('\r\n') + 1, text.indexOf('\r\n\r\n') + 1, text.indexOf('\r\n\r\n') + 3]) {
+    assert.deepEqual(await collect([text.slice(0, cut), text.slice(cut)]), [A, B], `cut at ${cut}`)
+  }
 })
 
 test('split at every byte boundary, with CRLF, LF and bare CR line ends', async () => {
   for (const eol of ['\n', '\r\n', '\r']) {
-    const text = `: hello${eol}id: 1${eol}event: log${eol}data: ${JSON.stringify(A)}${eol}${eol}retry: 10${eol}data: ${JSON.stringify(B)}${eol}${eol}`
+    const text = `: hello${eol}id: 1${eol}event: log${eol}${TWO_LINES.replaceAll('\r\n', eol)}retry: 10${eol}data: ${JSON.stringify(B)}${eol}${eol}`
     const bytes = new TextEncoder().encode(text)
     for (let i = 0; i <= bytes.length; i++) {
       const got = await collect([bytes.slice(0, i), bytes.slice(i)])
       assert.deepEqual(got, [A, B], `eol ${JSON.stringify(eol)} cut at byte ${i}`)
     }
+    // One byte per chunk: every boundary at once.
+    assert.deepEqual(await collect([...bytes].map((b) => Uint8Array.of(b))), [A, B], `eol ${JSON.stringify(eol)} byte by byte`)
   }
 })
 
