@@ -40,6 +40,7 @@ export class SandboxError extends Error {
   /** The last lines of output, oldest first. */
   readonly lastLines: string[]
 
+  /** An error with `code` from `options`, else the class's `defaultCode`. */
   constructor(message?: string, options: SandboxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = options.code ?? (new.target as typeof SandboxError).defaultCode

@@ -5,8 +5,11 @@ import type { NativeLogStream } from '../native/binding'
 
 /** One log event; `exit` is always the last of a stream. */
 export interface LogEvent {
+  /** Which stream the data came from, or `exit`. */
   type: 'stdout' | 'stderr' | 'exit'
+  /** A chunk of output decoded as UTF-8; empty for `exit`. */
   data: string
+  /** The process it belongs to. */
   processId: string
   /** RFC 3339 with milliseconds, UTC. */
   timestamp: string
@@ -28,6 +31,7 @@ export class LogEventIterator implements AsyncIterableIterator<LogEvent> {
     this.#stream = stream
   }
 
+  /** The next event; done after `exit`. */
   async next(): Promise<IteratorResult<LogEvent, undefined>> {
     if (this.#done) return { done: true, value: undefined }
     const json = await call(() => this.#stream.next())
@@ -38,12 +42,14 @@ export class LogEventIterator implements AsyncIterableIterator<LogEvent> {
     return { done: false, value: JSON.parse(json) as LogEvent }
   }
 
+  /** Releases the subscription (what an early `break` calls). */
   async return(value?: unknown): Promise<IteratorResult<LogEvent, undefined>> {
     this.#done = true
     this.#stream.close()
     return { done: true, value: value as undefined }
   }
 
+  /** Releases the subscription and rethrows `error`. */
   async throw(error?: unknown): Promise<IteratorResult<LogEvent, undefined>> {
     this.#done = true
     this.#stream.close()

@@ -6,16 +6,19 @@ import { abortSignal, describe, killTimeout, optionsObject } from './convert'
 import { INTERNAL, LogEventIterator } from './logs'
 import { NativeCancel, NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
 
+/** Where a process is in its life; `completed`, `failed`, `killed` and `error` are final. */
 export type ProcessStatus = 'starting' | 'running' | 'completed' | 'failed' | 'killed' | 'error'
 
 /** A signal name with or without `SIG` (`'SIGTERM'`, `'term'`) or its number. */
 export type SignalLike = string | number
 
+/** Options of `Process.write`. */
 export interface WriteOptions {
   /** Aborting ends the write (it rejects with the signal's reason); the process runs on. */
   signal?: AbortSignal
 }
 
+/** Options of `kill` and `killProcess`. */
 export interface KillOptions {
   /** Milliseconds before SIGKILL follows a terminating signal; default 5000. */
   timeout?: number
@@ -28,14 +31,17 @@ export interface LogMatchArray extends Array<string | undefined> {
   groups: Record<string, string | undefined> | undefined
 }
 
+/** The line `waitForLog` found. */
 export interface WaitForLogResult {
   /** The whole line, without its newline. */
   line: string
   /** For a RegExp pattern the match array, for a string `null`. */
   match: LogMatchArray | null
+  /** The stream the line came from. */
   stream: 'stdout' | 'stderr'
 }
 
+/** Options of `waitForPort`. */
 export interface WaitForPortOptions {
   /** `'http'` (default: GET `path`, ready on an accepted status) or `'tcp'`. */
   mode?: 'http' | 'tcp'
@@ -43,6 +49,7 @@ export interface WaitForPortOptions {
   path?: string
   /** Accepted status: a number or `{min, max}`; default 200–399. */
   status?: number | { min?: number; max?: number }
+  /** Milliseconds before it rejects with `ProcessReadyTimeoutError`; by default none. */
   timeout?: number
   /** Milliseconds between probes. */
   interval?: number
@@ -56,14 +63,21 @@ export interface WaitForPortOptions {
   owned?: boolean | 'auto'
 }
 
+/** How a process ended. */
 export interface WaitForExitResult {
+  /** `null` when a signal ended it, or it never started. */
   exitCode: number | null
+  /** The signal that ended it, e.g. `'SIGKILL'`, or `null`. */
   signal: string | null
+  /** The final status. */
   status: ProcessStatus
 }
 
+/** The output a process kept, per stream. */
 export interface ProcessLogs {
+  /** Kept stdout, decoded as UTF-8. */
   stdout: string
+  /** Kept stderr, decoded as UTF-8. */
   stderr: string
   /** Bytes of stdout dropped (oldest first) to stay within `logLimit`. */
   stdoutDropped: number
@@ -98,25 +112,32 @@ export class Process {
     this.#native = nativeProcess
   }
 
+  /** The process id (`processId`, or a generated `proc_…`). */
   get id(): string {
     return this.#native.id
   }
+  /** The OS pid; `undefined` before it started or if it never did. */
   get pid(): number | undefined {
     return this.#native.pid ?? undefined
   }
+  /** The command: a shell string as given, an argv shell-quoted and joined with spaces. */
   get command(): string {
     return this.#native.command
   }
+  /** The status now. */
   get status(): ProcessStatus {
     return this.#native.status as ProcessStatus
   }
+  /** When it was started. */
   get startTime(): Date {
     return new Date(this.#native.startTimeMs)
   }
+  /** When it ended; `undefined` while it runs. */
   get endTime(): Date | undefined {
     const t = this.#native.endTimeMs
     return t === null || t === undefined ? undefined : new Date(t)
   }
+  /** The exit code; `undefined` while it runs or when a signal ended it. */
   get exitCode(): number | undefined {
     return this.#native.exitCode ?? undefined
   }
@@ -124,6 +145,7 @@ export class Process {
   get signal(): string | undefined {
     return this.#native.signal ?? undefined
   }
+  /** The session it was started in, if any. */
   get sessionId(): string | undefined {
     return this.#native.sessionId ?? undefined
   }
@@ -212,6 +234,7 @@ export class Process {
     return new LogEventIterator(INTERNAL, this.#native.streamLogs())
   }
 
+  /** The fields as a plain object, for `JSON.stringify` and logs. */
   toJSON(): Record<string, unknown> {
     return {
       id: this.id,

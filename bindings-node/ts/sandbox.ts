@@ -7,6 +7,7 @@ import { INTERNAL } from './logs'
 import { ProcessScope } from './scope'
 import { Session } from './session'
 
+/** Options of `new Sandbox()`. */
 export interface SandboxOptions {
   /** Working directory for processes that name none. */
   cwd?: string
@@ -20,9 +21,13 @@ export interface SandboxOptions {
   logDir?: string
 }
 
+/** Options of `createSession`. */
 export interface SessionOptions {
+  /** The session id; by default a generated one. */
   id?: string
+  /** Working directory for the session's processes. */
   cwd?: string
+  /** Environment changes for the session's processes; `undefined` removes a variable. */
   env?: EnvLike
 }
 
@@ -48,18 +53,21 @@ function nativeSandbox(options: unknown): NativeSandbox {
 export class Sandbox extends ProcessScope {
   #native: NativeSandbox
 
+  /** A new sandbox of its own; `getSandbox` gives a shared one. */
   constructor(options?: SandboxOptions) {
     const n = nativeSandbox(options)
     super(n.scope())
     this.#native = n
   }
 
+  /** A new session; an id in use rejects with `SessionError` (`SESSION_ALREADY_EXISTS`). */
   async createSession(options?: SessionOptions): Promise<Session> {
     const o = optionsObject('createSession options', options)
     const native = { id: o.id as string | undefined, cwd: o.cwd as string | undefined, env: env(o.env) }
     return new Session(INTERNAL, await call(() => this.#native.createSession(native)))
   }
 
+  /** The session with this id; an unknown id rejects with `SessionError` (`SESSION_NOT_FOUND`). */
   async getSession(id: string): Promise<Session> {
     return new Session(INTERNAL, await call(() => this.#native.getSession(id)))
   }

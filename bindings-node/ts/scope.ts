@@ -9,6 +9,7 @@ import { Process, type ProcessLogs, type SignalLike, type KillOptions } from './
 import { sseReadableStream } from './sse'
 import type { NativeExecResult, NativeScope } from '../native/binding'
 
+/** Options of `startProcess`. */
 export interface ProcessOptions {
   /** Custom process id for later reference; by default a unique `proc_…` id. */
   processId?: string
@@ -41,8 +42,11 @@ export interface ProcessOptions {
   onError?: (error: SandboxError) => void | Promise<void>
 }
 
+/** Options of `exec`. */
 export interface ExecOptions {
+  /** Working directory; relative paths resolve against the session's or sandbox's. */
   cwd?: string
+  /** Environment changes over the sandbox's and session's; `undefined` removes a variable. */
   env?: EnvLike
   /** Kill the command and reject with PROCESS_READY_TIMEOUT after this many milliseconds. */
   timeout?: number
@@ -58,8 +62,10 @@ export interface ExecOptions {
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void | Promise<void>
 }
 
+/** What `exec` resolves with: the output, the exit code and `duration` in milliseconds. */
 export type ExecResult = NativeExecResult
 
+/** Options of `streamProcessLogs`. */
 export interface StreamProcessLogsOptions {
   /** Aborting errors the stream with the signal's reason and releases it. */
   signal?: AbortSignal
@@ -112,15 +118,18 @@ export class ProcessScope {
     return call(() => this.#scope.listProcesses().map(wrap))
   }
 
+  /** The process with this id, or `null`. */
   async getProcess(id: string): Promise<Process | null> {
     const p = await call(() => this.#scope.getProcess(id))
     return p ? wrap(p) : null
   }
 
+  /** `Process.kill` by id; an unknown id rejects with `ProcessNotFoundError`. */
   async killProcess(id: string, signal?: SignalLike, options?: KillOptions): Promise<void> {
     await call(() => this.#scope.killProcess(id, signal ?? null, killTimeout(options)))
   }
 
+  /** SIGTERM by id, then SIGKILL after the default 5000 ms if the group lives on. */
   async stopProcess(id: string): Promise<void> {
     await call(() => this.#scope.killProcess(id, 'SIGTERM', null))
   }
@@ -130,6 +139,7 @@ export class ProcessScope {
     return call(() => this.#scope.killAllProcesses())
   }
 
+  /** The output kept for the process with this id. */
   async getProcessLogs(id: string): Promise<ProcessLogs> {
     return call(() => this.#scope.getProcessLogs(id))
   }
