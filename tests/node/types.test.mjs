@@ -61,7 +61,21 @@ void main
 void (null as unknown as Process).waitForLog(42)
 `,
   )
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom,dom.asynciterable', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', file], { encoding: 'utf8', cwd: ROOT })
+  // A CommonJS user (`require`) gets the same declarations.
+  const cjs = join(dir, 'use.cts')
+  writeFileSync(
+    cjs,
+    `
+import procwright = require('procwright')
+const sandbox: procwright.Sandbox = procwright.getSandbox('cts')
+async function main(): Promise<number | null> {
+  const p: procwright.Process = await sandbox.startProcess(['true'])
+  try { return (await p.waitForExit(1000)).exitCode } catch (e) { if (e instanceof procwright.SandboxError) return null; throw e }
+}
+void main
+`,
+  )
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom,dom.asynciterable', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', file, cjs], { encoding: 'utf8', cwd: ROOT })
   rmSync(dir, { recursive: true, force: true })
   assert.equal(r.status, 0, r.stdout + r.stderr)
 })
