@@ -118,6 +118,28 @@ def runtime_params(obj: Any) -> Optional[List[Param]]:
     return [Param(p.name, p.kind, default_source(p.default)) for p in sig.parameters.values()]
 
 
+class TextSignature:
+    """Hands a bare ``__text_signature__`` string to inspect's own parser: inspect reads
+    the text signature of any method-descriptor-like object."""
+
+    def __init__(self, text: str) -> None:
+        self.__text_signature__ = text
+
+    def __get__(self, obj: Any, objtype: Any = None) -> "TextSignature":
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("not callable")
+
+
+def constructor_params(cls: type) -> Optional[List[Param]]:
+    """pyo3 puts the signature of ``#[new]`` on the class: ``Sandbox.__text_signature__``."""
+    text = getattr(cls, "__text_signature__", None)
+    if isinstance(text, str):
+        return runtime_params(TextSignature(text))
+    return runtime_params(cls)
+
+
 def is_slot_wrapper(obj: Any) -> bool:
     return isinstance(obj, (types.WrapperDescriptorType, types.MethodWrapperType))
 
@@ -137,10 +159,10 @@ def runtime_kind(raw: Any) -> str:
 
 
 def has_constructor(cls: type) -> bool:
-    own = vars(cls)
-    if "__init__" in own or "__new__" in own:
+    """A pyo3 class without ``#[new]`` inherits ``object.__new__`` and cannot be built."""
+    if getattr(cls, "__text_signature__", None) is not None:
         return True
-    return getattr(cls, "__text_signature__", None) is not None
+    return any("__init__" in vars(k) or "__new__" in vars(k) for k in cls.__mro__ if k is not object)
 
 
 # -------------------------------------------------------------------------------- stub
@@ -298,7 +320,7 @@ def check_function(
     async_obj: Any = None,
 ) -> List[str]:
     errors = check_async(where, fn, obj if async_obj is None else async_obj, native)
-    runtime = runtime_params(obj)
+    runtime = constructor_params(obj) if isinstance(obj, type) else runtime_params(obj)
     if runtime is None:
         return errors + [f"{where}: the runtime object has no readable signature"]
     stub = stub_params(fn)
@@ -368,14 +390,14 @@ def check_class(
     inherited = set().union(*(class_members(c) for c in stub_bases(node, classes)))
     for attr in vars(cls):
         public = not attr.startswith("_") or attr in PROTOCOL_DUNDERS
-        if not public or attr in declared or attr in inherited:
-            continue
-        if attr in ("__init__", "__new__"):
-            if "__init__" in declared or "__new__" in declared or "__init__" in inherited or "__new__" in inherited:
-                continue
-            errors.append(f"{name}: has a constructor at runtime but the stub declares no __init__ or __new__")
+        if not public or attr in declared or attr in inherited or attr in ("__init__", "__new__"):
             continue
         errors.append(f"{name}.{attr}: at runtime but not in the stub")
+    own_constructor = (
+        "__init__" in vars(cls) or "__new__" in vars(cls) or getattr(cls, "__text_signature__", None) is not None
+    )
+    if own_constructor and not ({"__init__", "__new__"} & (set(declared) | inherited)):
+        errors.append(f"{name}: has a constructor at runtime but the stub declares no __init__ or __new__")
     return errors
 
 
