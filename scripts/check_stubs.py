@@ -40,7 +40,7 @@ import inspect
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 P = inspect.Parameter
 KIND_NAMES = {
@@ -251,7 +251,7 @@ def compare(where: str, stub: Sequence[Param], runtime: Sequence[Param], slot: b
     rn = [p.name for p in runtime]
     missing = [n for n in rn if n not in sn]
     extra = [n for n in sn if n not in rn]
-    pairs: List[tuple] = []  # (stub param, runtime param) taken to be the same parameter
+    pairs: List[Tuple[Param, Param]] = []  # (stub param, runtime param) taken to be the same parameter
     # A name that differs at the same position, both unknown to the other side: a rename.
     for i in range(min(len(stub), len(runtime))):
         if sn[i] != rn[i] and sn[i] in extra and rn[i] in missing:
@@ -478,12 +478,14 @@ def check(source: str, module: Any, native: Callable[[Any], bool] = is_native) -
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("stub", nargs="?", type=Path, help="the stub (default: the module's __init__.pyi)")
     parser.add_argument("--module", default="procwright", help="the runtime module (default: procwright)")
     args = parser.parse_args(argv)
     module = importlib.import_module(args.module)
-    path = args.stub or Path(module.__file__).with_name("__init__.pyi")
+    if args.stub is None and module.__file__ is None:
+        parser.error(f"{args.module} has no __file__: give the stub's path")
+    path = args.stub or Path(str(module.__file__)).with_name("__init__.pyi")
     errors = check(path.read_text(), module)
     for e in errors:
         print(e)
