@@ -23,7 +23,7 @@ expression (``-1``, ``Some(5)``, a constant, ``vec![]``) is rendered as ``...``.
 a default only its presence can be compared; the stub may then write any default.
 Integer suffixes are dropped (``5u64`` is ``5``), floats keep their spelling (``1.5e3``,
 compared as ``1500.0``), strings keep Rust's quoting (``"SIGTERM"``, ``r"raw"``), so a
-Rust-only escape such as ``"\u{e9}"`` leaves no readable signature (reported as such).
+Rust-only escape such as ``"\\u{e9}"`` leaves no readable signature (reported as such).
 An explicit ``#[pyo3(text_signature = "...")]`` is taken verbatim. (pyo3-macros-backend
 0.30.1, ``expr_to_python``; checked on a built module.)
 
