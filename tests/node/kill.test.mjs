@@ -84,3 +84,18 @@ test('startProcess: the timeout option escalates to SIGKILL after killTimeout', 
   assert.deepEqual([e.status, e.signal], ['killed', 'SIGKILL'])
   assert.ok(pidGone(p.pid))
 })
+
+test('kill reaches a process that left the group (setsid), by its PROCWRIGHT_TAG', { timeout: 60_000 }, async () => {
+  const { Sandbox } = await import('../../bindings-node/js/index.mjs')
+  const { readFileSync, existsSync } = await import('node:fs')
+  const sb = new Sandbox()
+  const p = await sb.startProcess('setsid sleep 300 & echo escapee=$!; wait')
+  const hit = await p.waitForLog(/escapee=(\d+)/, 30_000)
+  const escapee = Number(hit.match[1])
+  const gone = () => !existsSync(`/proc/${escapee}`) || readFileSync(`/proc/${escapee}/stat`, 'utf8').split(' ')[2] === 'Z'
+  assert.equal(gone(), false)
+  await p.kill()
+  for (let i = 0; i < 300 && !gone(); i++) await new Promise((r) => setTimeout(r, 10))
+  assert.ok(gone(), 'the escapee outlived the kill')
+  await sb.destroy()
+})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -105,3 +106,23 @@ async def test_start_timeout_escalates_after_kill_timeout(sb):
     assert time.monotonic() - started < 3
     assert (result.status, result.signal) == ("killed", "SIGKILL")
     assert gone(p.pid)
+
+
+async def test_kill_reaches_a_process_that_left_the_group(sb):
+    # setsid puts the sleep in a session (and group) of its own: only its
+    # PROCWRIGHT_TAG ties it to the process.
+    p = await sb.start_process("setsid sleep 300 & echo escapee=$!; wait")
+    hit = await p.wait_for_log(re.compile(r"escapee=(\d+)"), timeout=30)
+    escapee = int(hit.match[1])
+    for _ in range(100):
+        if os.path.exists(f"/proc/{escapee}/environ") and b"PROCWRIGHT_TAG=" in open(f"/proc/{escapee}/environ", "rb").read():
+            break
+        await asyncio.sleep(0.01)
+    assert os.getpgid(escapee) != p.pid
+    await p.kill()
+    for _ in range(300):
+        if not os.path.exists(f"/proc/{escapee}") or open(f"/proc/{escapee}/stat").read().split()[2] == "Z":
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the escapee outlived the kill")
