@@ -471,9 +471,22 @@ def row_pty_echo(t, q):
     return res
 
 
+def row_tree_kill(t, q):
+    n, per = (2, 5) if q else (4, 5)
+    res = rounds("tree-kill", ["rust"], lambda v: [per], n)
+    ours = [v / 1e6 for x in res["rust"] if x for v in x["kill_ns"]]
+    pg = [v / 1e6 for x in res["rust"] if x for v in x["killpg_ns"]]
+    a, b = med(ours), med(pg)
+    t.add(12, f"kill a tree of 40 grouped + 10 setsid'd sleeps until none is left (ms, n={len(ours)})",
+          "procwright Rust core `kill` / bare `killpg` (group only, escapees left)",
+          f"{fmt(a, ' ms')} / {fmt(b, ' ms')}", f"p99 {fmt(pct(ours, 99), ' ms')} / {fmt(pct(pg, 99), ' ms')}",
+          f"{fmt(a / b)}x killpg" if (a and b) else "", "", "n/a")
+    return res
+
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
         6: row_membound, 7: row_status, 8: row_contention, 9: row_session_exec,
-        10: row_stdin, 11: row_pty_echo}
+        10: row_stdin, 11: row_pty_echo, 12: row_tree_kill}
 
 
 def machine():

@@ -424,6 +424,64 @@ async fn pty_echo(n: usize) -> Res {
     Ok(format!("{{\"ns\":{}}}", json_list(&lat)))
 }
 
+/// Row 12: a tree of 40 grouped and 10 setsid'd sleeps: `kill` until none is left,
+/// against `killpg` alone until the group is empty (which leaves the escapees).
+async fn tree_kill(rounds: usize) -> Res {
+    const TREE: &str = "i=0; while [ $i -lt 40 ]; do sleep 300 & i=$((i+1)); done; \
+        i=0; while [ $i -lt 10 ]; do setsid sleep 300 & i=$((i+1)); done; sleep 0.2; echo ready; wait";
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let (mut ours, mut pg) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let p = sb.start_process(TREE, ProcessOptions::default()).await?;
+        p.wait_for_log(&Pattern::substring("ready")?, Some(Duration::from_secs(30)))
+            .await?;
+        let t = Instant::now();
+        p.kill(procwright::Signal::TERM, Duration::from_secs(5))
+            .await?;
+        ours.push(t.elapsed().as_nanos() as i128);
+
+        let q = sb.start_process(TREE, ProcessOptions::default()).await?;
+        q.wait_for_log(&Pattern::substring("ready")?, Some(Duration::from_secs(30)))
+            .await?;
+        let pgid = q.pid().unwrap_or(0);
+        let raw = rustix::process::Pid::from_raw(pgid as i32).ok_or("no pid")?;
+        let t = Instant::now();
+        rustix::process::kill_process_group(raw, rustix::process::Signal::TERM)?;
+        while rustix::process::test_kill_process_group(raw).is_ok() {
+            // Zombies keep the group id taken until reaped; the leader is reaped by
+            // procwright, the members by PID 1.
+            let alive = std::fs::read_dir("/proc")?
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| {
+                        let f: Vec<&str> = st
+                            .rsplit(')')
+                            .next()
+                            .unwrap_or("")
+                            .split_whitespace()
+                            .collect();
+                        f.first() != Some(&"Z") && f.get(2) == Some(&pgid.to_string().as_str())
+                    })
+                })
+                .count();
+            if alive == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        pg.push(t.elapsed().as_nanos() as i128);
+        // The escapees killpg left behind: not timed.
+        q.kill(procwright::Signal::KILL, Duration::from_secs(5))
+            .await?;
+    }
+    Ok(format!(
+        "{{\"kill_ns\":{},\"killpg_ns\":{}}}",
+        json_list(&ours),
+        json_list(&pg)
+    ))
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -445,7 +503,8 @@ async fn main() {
         Some("session-exec") => session_exec(num(1, 300) as usize).await,
         Some("stdin") => stdin_throughput(num(1, 1 << 30)).await,
         Some("pty-echo") => pty_echo(num(1, 200) as usize).await,
-        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention|session-exec|stdin|pty-echo [args]".into()),
+        Some("tree-kill") => tree_kill(num(1, 10) as usize).await,
+        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention|session-exec|stdin|pty-echo|tree-kill [args]".into()),
     };
     match out {
         Ok(json) => println!("{json}"),
