@@ -56,6 +56,7 @@ mod tests {
             groups: Some(m.groups),
             named: m.named,
             index: m.index,
+            cursor: 0,
         }
         .into();
         assert_eq!(js.index, 6); // 3 BMP letters, one surrogate pair, a space

@@ -1,5 +1,6 @@
 //! Log events, their SSE form, and the stream that replays then follows them.
 
+use crate::error::Result;
 use crate::logs::{Entry, LogStore, StreamKind};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -15,16 +16,20 @@ pub enum LogEventKind {
     Stdout,
     /// Output on stderr.
     Stderr,
+    /// Output between the reader's cursor and the next kept byte was dropped by the
+    /// log limit; `dropped` says how many bytes.
+    Truncated,
     /// The process ended; always the last event.
     Exit,
 }
 
 impl LogEventKind {
-    /// `"stdout"`, `"stderr"` or `"exit"`.
+    /// `"stdout"`, `"stderr"`, `"truncated"` or `"exit"`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogEventKind::Stdout => "stdout",
             LogEventKind::Stderr => "stderr",
+            LogEventKind::Truncated => "truncated",
             LogEventKind::Exit => "exit",
         }
     }
@@ -39,7 +44,7 @@ impl From<StreamKind> for LogEventKind {
     }
 }
 
-/// One event: `{type, data, processId, timestamp, exitCode?}` in JSON.
+/// One event: `{type, data, processId, timestamp, cursor, exitCode?, dropped?}` in JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogEvent {
@@ -53,9 +58,15 @@ pub struct LogEvent {
     /// When it was read.
     #[serde(serialize_with = "rfc3339")]
     pub timestamp: SystemTime,
+    /// The cursor just after this event's data: a reader that resumes from it misses
+    /// nothing and repeats nothing.
+    pub cursor: u64,
     /// For exit: the exit code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// For truncated: how many bytes were dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<u64>,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
@@ -68,9 +79,36 @@ impl LogEvent {
         serde_json::to_string(self).expect("a log event always serialises")
     }
 
-    /// The event as one SSE frame: `data: <json>\n\n`.
+    /// The event as one SSE frame: `id: <cursor>\ndata: <json>\n\n`, so a client that
+    /// reconnects can send the last id back as `since`.
     pub fn to_sse(&self) -> String {
-        format!("data: {}\n\n", self.to_json())
+        format!("id: {}\ndata: {}\n\n", self.cursor, self.to_json())
+    }
+}
+
+/// Where a log stream starts and whether it follows live output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogStreamOptions {
+    /// Start just after this cursor; `None` starts at the oldest kept byte (or at the
+    /// live end when `replay` is false).
+    pub since: Option<u64>,
+    /// Replay kept output first (default); false starts at the live end.
+    pub replay: bool,
+    /// Follow live output until the exit (default); false ends once the kept output
+    /// was read (with `exit` only if the process already ended).
+    pub follow: bool,
+    /// Only this stream's output (the exit and truncation events still come).
+    pub stream: Option<StreamKind>,
+}
+
+impl Default for LogStreamOptions {
+    fn default() -> Self {
+        LogStreamOptions {
+            since: None,
+            replay: true,
+            follow: true,
+            stream: None,
+        }
     }
 }
 
@@ -82,21 +120,42 @@ pub struct LogStream {
     store: Arc<LogStore>,
     rx: watch::Receiver<u64>,
     cursor: u64,
+    /// Where a stream that does not follow ends: the end of output when it opened.
+    stop_at: Option<u64>,
+    only: Option<StreamKind>,
     pending: VecDeque<LogEvent>,
     done: bool,
 }
 
 impl LogStream {
-    pub(crate) fn new(process_id: String, store: Arc<LogStore>) -> LogStream {
+    pub(crate) fn new(
+        process_id: String,
+        store: Arc<LogStore>,
+        options: &LogStreamOptions,
+    ) -> Result<LogStream> {
+        // Subscribed before the end is read, so nothing lands unseen in between.
         let rx = store.watch();
-        LogStream {
+        let end = store.end();
+        let cursor = match options.since {
+            Some(since) => store.check_cursor(since)?,
+            None if options.replay => 0,
+            None => end,
+        };
+        Ok(LogStream {
             process_id,
             store,
             rx,
-            cursor: 0,
+            cursor,
+            stop_at: (!options.follow).then_some(end),
+            only: options.stream,
             pending: VecDeque::new(),
             done: false,
-        }
+        })
+    }
+
+    /// The cursor just after the last event handed out.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
     }
 
     /// The next event, or `None` after `exit`.
@@ -109,35 +168,62 @@ impl LogStream {
                 return None;
             }
             self.rx.borrow_and_update();
-            let (entries, next) = self.store.read_from(self.cursor, 256);
-            self.cursor = next;
+            let (entries, _) = self.store.read_from(self.cursor, 256, self.only);
             if entries.is_empty() {
-                if self.rx.changed().await.is_err() {
+                if self.stop_at.is_some() || self.rx.changed().await.is_err() {
                     self.done = true;
                 }
                 continue;
             }
             for entry in entries {
                 let event = match entry {
-                    Entry::Output(c) => LogEvent {
-                        kind: c.stream.into(),
-                        data: String::from_utf8_lossy(&c.data).into_owned(),
+                    Entry::Output(c) => {
+                        if self.stop_at.is_some_and(|end| c.pos >= end) {
+                            self.done = true;
+                            break;
+                        }
+                        // Output read after a stream that does not follow opened is
+                        // left for the next reader, cut at the cursor it ends on.
+                        let keep = self
+                            .stop_at
+                            .map_or(c.data.len(), |end| c.data.len().min((end - c.pos) as usize));
+                        LogEvent {
+                            kind: c.stream.into(),
+                            data: String::from_utf8_lossy(&c.data[..keep]).into_owned(),
+                            process_id: self.process_id.clone(),
+                            timestamp: c.at,
+                            cursor: c.pos + keep as u64,
+                            exit_code: None,
+                            dropped: None,
+                        }
+                    }
+                    Entry::Truncated { dropped, cursor } => LogEvent {
+                        kind: LogEventKind::Truncated,
+                        data: String::new(),
                         process_id: self.process_id.clone(),
-                        timestamp: c.at,
+                        timestamp: SystemTime::now(),
+                        cursor,
                         exit_code: None,
+                        dropped: Some(dropped),
                     },
-                    Entry::Exit { info, at } => {
+                    Entry::Exit { info, at, cursor } => {
                         self.done = true;
                         LogEvent {
                             kind: LogEventKind::Exit,
                             data: String::new(),
                             process_id: self.process_id.clone(),
                             timestamp: at,
+                            cursor,
                             exit_code: info.exit_code,
+                            dropped: None,
                         }
                     }
                 };
+                self.cursor = event.cursor;
                 self.pending.push_back(event);
+                if self.done {
+                    break;
+                }
             }
         }
     }
@@ -160,11 +246,13 @@ mod tests {
             data: String::new(),
             process_id: "p1".into(),
             timestamp: UNIX_EPOCH + Duration::from_millis(1500),
+            cursor: 42,
             exit_code: Some(0),
+            dropped: None,
         };
         assert_eq!(
             e.to_sse(),
-            "data: {\"type\":\"exit\",\"data\":\"\",\"processId\":\"p1\",\"timestamp\":\"1970-01-01T00:00:01.500Z\",\"exitCode\":0}\n\n"
+            "id: 42\ndata: {\"type\":\"exit\",\"data\":\"\",\"processId\":\"p1\",\"timestamp\":\"1970-01-01T00:00:01.500Z\",\"cursor\":42,\"exitCode\":0}\n\n"
         );
         let out = LogEvent {
             kind: LogEventKind::Stdout,
@@ -173,5 +261,12 @@ mod tests {
             ..e
         };
         assert!(!out.to_json().contains("exitCode"));
+        let gap = LogEvent {
+            kind: LogEventKind::Truncated,
+            dropped: Some(7),
+            ..out
+        };
+        assert!(gap.to_json().contains("\"type\":\"truncated\""));
+        assert!(gap.to_json().contains("\"dropped\":7"));
     }
 }

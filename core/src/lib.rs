@@ -54,10 +54,10 @@ mod watchdog;
 
 pub use command::{Command, EnvChanges};
 pub use error::{Error, ErrorCode, Result};
-pub use event::{LogEvent, LogEventKind, LogStream};
+pub use event::{LogEvent, LogEventKind, LogStream, LogStreamOptions};
 pub use exec::{ExecOptions, ExecResult, OutputCallback, DEFAULT_MAX_BUFFER};
 pub use logfile::ROTATE_AT;
-pub use logs::{Logs, StreamKind};
+pub use logs::{LogQuery, Logs, StreamKind};
 #[doc(hidden)]
 pub use matcher::busy_jobs;
 pub use ownership::Ownership;
@@ -75,7 +75,7 @@ pub use signal::Signal;
 pub use status::{ExitInfo, ProcessStatus};
 pub use stdin::StdinMode;
 pub use tree::TAG_VAR;
-pub use wait::LogMatch;
+pub use wait::{LogMatch, LogSince, LogWaitOptions};
 
 /// Compiles the README's Rust quick start, so it cannot drift from the API.
 #[cfg(doctest)]

@@ -15,11 +15,13 @@ pub(crate) enum Ending {
     Newline,
 }
 
-/// A finished line: bytes `start..end` of the stream, without its ending.
+/// A finished line: bytes `start..end` of the stream, without its ending, which ends
+/// before `next`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Span {
     pub start: u64,
     pub end: u64,
+    pub next: u64,
     pub ending: Ending,
 }
 
@@ -75,6 +77,7 @@ impl LineSplitter {
         out.push(Span {
             start: self.start,
             end,
+            next,
             ending,
         });
         self.start = next;
@@ -150,6 +153,7 @@ mod tests {
             [Span {
                 start: 100,
                 end: 103,
+                next: 104,
                 ending: Ending::Newline
             }]
         );

@@ -1,7 +1,9 @@
-//! The output kept for one process: two bounded rings of chunks sharing one
-//! sequence, so a reader can replay both streams in the order they were read
-//! and then follow live output from the same cursor with no gap.
+//! The output kept for one process: two bounded rings of bytes that share one
+//! counter, so every byte read gets a position (its cursor) in read order across both
+//! streams. Readers replay kept output from any cursor, then follow live output from
+//! the same place with no gap, and learn exactly how much the log limit dropped.
 
+use crate::error::{Error, ErrorCode, Result};
 use crate::logfile::RotatingFile;
 use crate::status::ExitInfo;
 use bytes::Bytes;
@@ -30,8 +32,28 @@ impl StreamKind {
         }
     }
 
+    /// `"stdout"` or `"stderr"` as a stream; anything else is `INVALID_ARGUMENT`.
+    pub fn parse(name: &str) -> Result<StreamKind> {
+        match name {
+            "stdout" => Ok(StreamKind::Stdout),
+            "stderr" => Ok(StreamKind::Stderr),
+            other => Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("stream must be 'stdout' or 'stderr', got {other:?}"),
+            )),
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
+    }
+
+    fn of(index: usize) -> StreamKind {
+        if index == 0 {
+            StreamKind::Stdout
+        } else {
+            StreamKind::Stderr
+        }
     }
 }
 
@@ -43,29 +65,58 @@ const MIN_RING: usize = 64 * 1024;
 /// One read from a pipe, as handed to readers (a copy out of the ring).
 #[derive(Debug, Clone)]
 pub(crate) struct Chunk {
-    pub seq: u64,
+    /// The cursor of `data`'s first byte.
+    pub pos: u64,
     pub stream: StreamKind,
-    /// Absolute offset of `data` in its stream; a reader that finds it past where the
+    /// Offset of `data` in its stream's kept bytes; a reader that finds it past where the
     /// previous chunk ended knows the bytes between were dropped.
     pub offset: u64,
     pub data: Bytes,
     pub at: SystemTime,
 }
 
+impl Chunk {
+    /// The cursor just after this chunk.
+    #[cfg(test)]
+    pub fn end(&self) -> u64 {
+        self.pos + self.data.len() as u64
+    }
+
+    /// The stream offset just after this chunk.
+    pub fn end_offset(&self) -> u64 {
+        self.offset + self.data.len() as u64
+    }
+}
+
 /// One entry of the ordered event log.
 #[derive(Debug, Clone)]
 pub(crate) enum Entry {
     Output(Chunk),
-    Exit { info: ExitInfo, at: SystemTime },
+    /// `dropped` bytes between the reader's cursor and `cursor` are gone (log limit).
+    Truncated {
+        dropped: u64,
+        cursor: u64,
+    },
+    Exit {
+        info: ExitInfo,
+        at: SystemTime,
+        cursor: u64,
+    },
 }
 
-/// Where one read's bytes sit in the stream, by absolute offset.
+/// Where one read's bytes sit: `start..end` in its stream, from cursor `pos` on.
 #[derive(Debug, Clone, Copy)]
 struct Meta {
-    seq: u64,
+    pos: u64,
     start: u64,
     end: u64,
     at: SystemTime,
+}
+
+impl Meta {
+    fn end_pos(&self) -> u64 {
+        self.pos + (self.end - self.start)
+    }
 }
 
 /// A stream's kept bytes: one circular buffer, allocated as it fills and never beyond
@@ -77,10 +128,15 @@ struct Ring {
     head: usize,
     /// Bytes kept.
     len: usize,
-    /// Bytes ever pushed: the absolute offset of the end.
+    /// Bytes ever stored: the stream offset of the end.
     written: u64,
+    /// Reads whose bytes are (at least partly) kept, oldest first; their stream
+    /// offsets are contiguous, and so are their cursors within each read.
     metas: VecDeque<Meta>,
+    /// Bytes of this stream dropped to stay within the limit.
     dropped: u64,
+    /// The cursor just after the newest dropped byte of this stream (0: none dropped).
+    lost_until: u64,
 }
 
 impl Ring {
@@ -95,14 +151,21 @@ impl Ring {
     /// Drops `n` of the oldest kept bytes.
     fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len);
-        if self.buf.is_empty() {
+        if self.buf.is_empty() || n == 0 {
             return;
         }
         self.head = (self.head + n) % self.buf.len();
         self.len -= n;
         self.dropped += n as u64;
         let oldest = self.oldest();
-        while self.metas.front().is_some_and(|m| m.end <= oldest) {
+        while let Some(m) = self.metas.front().copied() {
+            if m.end > oldest {
+                if m.start < oldest {
+                    self.lost_until = self.lost_until.max(m.pos + (oldest - m.start));
+                }
+                break;
+            }
+            self.lost_until = self.lost_until.max(m.end_pos());
             self.metas.pop_front();
         }
     }
@@ -133,9 +196,10 @@ impl Ring {
         self.written += data.len() as u64;
     }
 
-    /// The kept bytes between two absolute offsets, as at most two slices.
+    /// The kept bytes between two stream offsets, as at most two slices.
     fn segments(&self, from: u64, to: u64) -> (&[u8], &[u8]) {
         let from = from.max(self.oldest());
+        let to = to.min(self.written);
         if to <= from || self.buf.is_empty() {
             return (&[], &[]);
         }
@@ -154,11 +218,16 @@ impl Ring {
         v
     }
 
-    fn push(&mut self, seq: u64, parts: &[&[u8]], limit: usize) {
+    /// Stores one read whose first byte has cursor `pos`.
+    fn push(&mut self, pos: u64, parts: &[&[u8]], limit: usize) {
         let total: usize = parts.iter().map(|p| p.len()).sum();
         // Only the newest `limit` bytes of a huge read can be kept.
         let mut skip = total.saturating_sub(limit);
-        self.dropped += skip as u64;
+        if skip > 0 {
+            self.dropped += skip as u64;
+            self.lost_until = self.lost_until.max(pos + skip as u64);
+        }
+        let meta_pos = pos + skip as u64;
         let kept = total - skip;
         self.reserve(kept, limit);
         let start = self.written;
@@ -170,7 +239,7 @@ impl Ring {
             }
         }
         self.metas.push_back(Meta {
-            seq,
+            pos: meta_pos,
             start,
             end: self.written,
             at: SystemTime::now(),
@@ -184,7 +253,8 @@ impl Ring {
             let kept_of_front = (front.end - front.start.max(self.oldest())) as usize;
             if excess >= kept_of_front {
                 self.drop_front(kept_of_front);
-                if self.metas.front().is_some_and(|m| m.seq == front.seq) {
+                if self.metas.front().is_some_and(|m| m.pos == front.pos) {
+                    self.lost_until = self.lost_until.max(front.end_pos());
                     self.metas.pop_front();
                 }
             } else {
@@ -193,28 +263,111 @@ impl Ring {
         }
     }
 
-    /// All kept text, starting at a character boundary.
-    fn text(&self) -> String {
-        let mut bytes = self.copy(self.oldest(), self.written);
-        if self.dropped > 0 {
-            let skip = bytes
-                .iter()
-                .take(3)
-                .take_while(|b| (**b & 0xC0) == 0x80)
-                .count();
-            bytes.drain(..skip);
+    /// The index of the first read holding a kept byte at or after cursor `pos`, and
+    /// that byte's stream offset and cursor.
+    fn kept_from(&self, pos: u64) -> Option<(usize, u64, u64)> {
+        let oldest = self.oldest();
+        let i = self.metas.partition_point(|m| m.end_pos() <= pos);
+        self.metas
+            .iter()
+            .enumerate()
+            .skip(i)
+            .find(|(_, m)| m.end > m.start && m.end > oldest)
+            .map(|(i, m)| {
+                let offset = (m.start + pos.saturating_sub(m.pos)).max(oldest);
+                (i, offset, m.pos + (offset - m.start))
+            })
+    }
+
+    /// The stream offset of the first kept byte at or after cursor `pos` (the end when
+    /// there is none).
+    fn offset_from(&self, pos: u64) -> u64 {
+        self.kept_from(pos).map_or(self.written, |(_, o, _)| o)
+    }
+
+    /// The cursor of the kept byte at stream offset `offset` (of the end, for the end).
+    fn pos_of(&self, offset: u64) -> u64 {
+        let i = self.metas.partition_point(|m| m.end <= offset);
+        match self.metas.get(i) {
+            Some(m) if m.start <= offset => m.pos + (offset - m.start),
+            _ => self.metas.back().map_or(0, |m| m.end_pos()),
         }
-        // Valid UTF-8 (the usual case) becomes the String without a second copy.
-        String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Kept bytes of this stream whose cursors lie in `from..to`.
+    fn kept_between(&self, from: u64, to: u64) -> u64 {
+        let oldest = self.oldest();
+        self.metas
+            .iter()
+            .map(|m| {
+                let a = (m.pos + m.start.max(oldest).saturating_sub(m.start)).max(from);
+                let b = m.end_pos().min(to);
+                b.saturating_sub(a)
+            })
+            .sum()
+    }
+
+    /// Where each of the last `n` lines kept from stream offset `from` on starts, with
+    /// the cursor its ending (or the end of output, for an unfinished line) has.
+    fn last_lines(&self, from: u64, n: usize) -> Vec<(u64, u64)> {
+        let (a, b) = self.segments(from, self.written);
+        let from = from.max(self.oldest());
+        let total = (a.len() + b.len()) as u64;
+        let byte_at = |i: u64| {
+            if (i as usize) < a.len() {
+                a[i as usize]
+            } else {
+                b[i as usize - a.len()]
+            }
+        };
+        let mut newlines = memchr::memrchr_iter(b'\n', b)
+            .map(|i| (i + a.len()) as u64)
+            .chain(memchr::memrchr_iter(b'\n', a).map(|i| i as u64));
+        let mut out = Vec::new();
+        if total == 0 || n == 0 {
+            return out;
+        }
+        // The last line ends at the last newline, or at the end when it is unfinished.
+        let mut end = if byte_at(total - 1) == b'\n' {
+            newlines.next();
+            total - 1
+        } else {
+            total
+        };
+        while out.len() < n {
+            let start = match newlines.next() {
+                Some(nl) => nl + 1,
+                None => 0,
+            };
+            out.push((from + start, self.pos_of(from + end)));
+            if start == 0 {
+                break;
+            }
+            end = start - 1;
+        }
+        out
     }
 }
 
 struct Inner {
-    next_seq: u64,
+    /// Bytes ever read, both streams: the cursor of the end of output.
+    total: u64,
     rings: [Ring; 2],
-    exit: Option<(u64, ExitInfo, SystemTime)>,
+    exit: Option<(ExitInfo, SystemTime)>,
     file: Option<RotatingFile>,
+}
+
+/// Which part of the kept output `get_logs` returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogQuery {
+    /// Only output after this cursor (from a previous reply, event or match).
+    pub since: Option<u64>,
+    /// Only the last this many lines (of both streams together, in read order).
+    pub tail: Option<usize>,
+    /// Only this stream (the other comes back empty).
+    pub stream: Option<StreamKind>,
+    /// At most this many bytes: the newest.
+    pub max_bytes: Option<usize>,
 }
 
 /// Output kept so far, decoded as UTF-8 with invalid bytes replaced.
@@ -228,6 +381,23 @@ pub struct Logs {
     pub stdout_dropped: u64,
     /// Bytes of stderr dropped to stay within the log limit.
     pub stderr_dropped: u64,
+    /// Where to continue from: the cursor of the end of output when this was read.
+    pub cursor: u64,
+    /// Whether the log limit dropped output inside the window asked for.
+    pub truncated: bool,
+}
+
+/// Decodes kept bytes, starting at a character boundary: a cursor or a cut can fall
+/// inside a character, whose continuation bytes are then skipped.
+fn decode(mut bytes: Vec<u8>) -> String {
+    let skip = bytes
+        .iter()
+        .take(3)
+        .take_while(|b| (**b & 0xC0) == 0x80)
+        .count();
+    bytes.drain(..skip);
+    // Valid UTF-8 (the usual case) becomes the String without a second copy.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The bounded, ordered output of one process.
@@ -241,7 +411,7 @@ impl LogStore {
     pub(crate) fn new(limit: usize, file: Option<RotatingFile>) -> LogStore {
         LogStore {
             inner: Mutex::new(Inner {
-                next_seq: 0,
+                total: 0,
                 rings: Default::default(),
                 exit: None,
                 file,
@@ -253,21 +423,25 @@ impl LogStore {
 
     /// Appends one read (given in parts), dropping the stream's oldest bytes beyond the limit.
     pub(crate) fn push(&self, stream: StreamKind, parts: &[&[u8]]) {
-        if parts.iter().all(|p| p.is_empty()) {
+        let n: usize = parts.iter().map(|p| p.len()).sum();
+        if n == 0 {
             return;
         }
         let mut g = self.inner.lock().unwrap();
+        if g.exit.is_some() {
+            return;
+        }
         if let Some(f) = g.file.as_mut() {
             // A full disk must not stop the capture; the in-memory log is the contract.
             if parts.iter().try_for_each(|p| f.write(p)).is_err() {
                 g.file = None;
             }
         }
-        let seq = g.next_seq;
-        g.next_seq += 1;
-        g.rings[stream.index()].push(seq, parts, self.limit);
+        let pos = g.total;
+        g.total += n as u64;
+        g.rings[stream.index()].push(pos, parts, self.limit);
         drop(g);
-        self.version.send_modify(|v| *v = seq + 1);
+        self.version.send_modify(|v| *v += 1);
     }
 
     /// Records the exit as the last event; nothing is pushed after it.
@@ -276,12 +450,10 @@ impl LogStore {
         if g.exit.is_some() {
             return;
         }
-        let seq = g.next_seq;
-        g.next_seq += 1;
-        g.exit = Some((seq, info, SystemTime::now()));
+        g.exit = Some((info, SystemTime::now()));
         g.file = None;
         drop(g);
-        self.version.send_modify(|v| *v = seq + 1);
+        self.version.send_modify(|v| *v += 1);
     }
 
     /// A receiver that changes whenever an entry is added.
@@ -289,54 +461,118 @@ impl LogStore {
         self.version.subscribe()
     }
 
-    /// Up to `max` entries with `seq >= cursor`, in order, and the cursor after them.
-    /// Entries dropped by the limit are skipped.
-    pub(crate) fn read_from(&self, cursor: u64, max: usize) -> (Vec<Entry>, u64) {
-        let g = self.inner.lock().unwrap();
-        let mut out = Vec::new();
-        let mut idx = [0usize; 2];
-        for (i, ring) in g.rings.iter().enumerate() {
-            idx[i] = ring.metas.partition_point(|m| m.seq < cursor);
+    /// The cursor of the end of output: where a reader that starts now begins.
+    pub(crate) fn end(&self) -> u64 {
+        self.inner.lock().unwrap().total
+    }
+
+    /// `INVALID_ARGUMENT` for a cursor past the end of output (a cursor from another
+    /// process, or made up); the end itself is fine.
+    pub(crate) fn check_cursor(&self, since: u64) -> Result<u64> {
+        let total = self.end();
+        if since > total {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "since {since} is past the end of this process's output (its cursor is {total})"
+                ),
+            ));
         }
-        let mut next = cursor;
+        Ok(since)
+    }
+
+    /// Up to `max` entries from cursor `pos` on (of one stream, or both), in read order,
+    /// and the cursor after them. Output the log limit dropped in between comes back as
+    /// one `Truncated` entry; the exit comes last, once every kept byte was read.
+    pub(crate) fn read_from(
+        &self,
+        pos: u64,
+        max: usize,
+        only: Option<StreamKind>,
+    ) -> (Vec<Entry>, u64) {
+        let g = self.inner.lock().unwrap();
+        let wanted = |i: usize| only.map_or(true, |s| s.index() == i);
+        let mut out = Vec::new();
+        let mut pos = pos;
         while out.len() < max {
-            let heads = [g.rings[0].metas.get(idx[0]), g.rings[1].metas.get(idx[1])];
-            let pick = match heads {
-                [Some(a), Some(b)] => Some(if a.seq < b.seq { 0 } else { 1 }),
-                [Some(_), None] => Some(0),
-                [None, Some(_)] => Some(1),
-                [None, None] => None,
-            };
-            let Some(i) = pick else {
-                if let Some((seq, info, at)) = g.exit {
-                    if seq >= cursor {
-                        out.push(Entry::Exit { info, at });
-                        next = seq + 1;
+            let next = (0..2)
+                .filter(|&i| wanted(i))
+                .filter_map(|i| g.rings[i].kept_from(pos).map(|k| (i, k)))
+                .min_by_key(|(_, (_, _, at))| *at);
+            let Some((i, (m, offset, at))) = next else {
+                // Nothing kept from here on: the rest, if any, was dropped.
+                let until = match only {
+                    None => g.total,
+                    Some(s) => g.rings[s.index()].lost_until.max(pos),
+                };
+                if until > pos {
+                    let dropped = self.gap(&g, pos, until, only);
+                    if dropped > 0 {
+                        out.push(Entry::Truncated {
+                            dropped,
+                            cursor: until,
+                        });
                     }
+                    pos = until;
+                    continue;
+                }
+                if let Some((info, at)) = g.exit {
+                    out.push(Entry::Exit {
+                        info,
+                        at,
+                        cursor: g.total,
+                    });
+                    pos = g.total;
                 }
                 break;
             };
+            if at > pos {
+                let dropped = self.gap(&g, pos, at, only);
+                if dropped > 0 {
+                    out.push(Entry::Truncated {
+                        dropped,
+                        cursor: at,
+                    });
+                    if out.len() == max {
+                        pos = at;
+                        break;
+                    }
+                }
+            }
             let ring = &g.rings[i];
-            let m = ring.metas[idx[i]];
-            idx[i] += 1;
-            next = m.seq + 1;
-            let stream = if i == 0 {
-                StreamKind::Stdout
-            } else {
-                StreamKind::Stderr
-            };
+            let meta = ring.metas[m];
             out.push(Entry::Output(Chunk {
-                seq: m.seq,
-                stream,
-                offset: m.start.max(ring.oldest()),
-                data: Bytes::from(ring.copy(m.start, m.end)),
-                at: m.at,
+                pos: at,
+                stream: StreamKind::of(i),
+                offset,
+                data: Bytes::from(ring.copy(offset, meta.end)),
+                at: meta.at,
             }));
+            pos = at + (meta.end - offset);
         }
-        (out, next)
+        (out, pos)
     }
 
-    /// The kept bytes of one stream between two absolute offsets, clamped to what is
+    /// Bytes dropped between cursors `from` and `to`, where nothing of the streams read
+    /// is kept. Reading both streams, that is all of them. Reading one, the other's kept
+    /// bytes in between are not a loss; its dropped ones cannot be told apart any more,
+    /// so the count is at most the stream's own drops.
+    fn gap(&self, g: &Inner, from: u64, to: u64, only: Option<StreamKind>) -> u64 {
+        match only {
+            None => to - from,
+            Some(s) => {
+                let ring = &g.rings[s.index()];
+                if from >= ring.lost_until {
+                    return 0;
+                }
+                let other = &g.rings[1 - s.index()];
+                let to = to.min(ring.lost_until);
+                (to - from - other.kept_between(from, to)).min(ring.dropped)
+            }
+        }
+    }
+
+    /// The kept bytes of one stream between two stream offsets, clamped to what is
     /// still kept, with the offset the copy really starts at (later than `from` when the
     /// log limit dropped the start). Waits copy a long line out of here only while they
     /// test it, rather than each keeping its own copy.
@@ -347,21 +583,78 @@ impl LogStore {
         (ring.copy(start, to.min(ring.written)), start)
     }
 
-    /// The sequence number the next entry will get: what a reader that starts now has
-    /// to replay ends before it.
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.inner.lock().unwrap().next_seq
+    /// The cursor just after stream offset `offset` of `stream`'s kept bytes (the byte
+    /// before it must still be kept; else the cursor of the oldest kept byte).
+    pub(crate) fn cursor_after(&self, stream: StreamKind, offset: u64) -> u64 {
+        let g = self.inner.lock().unwrap();
+        let ring = &g.rings[stream.index()];
+        if offset == 0 || offset <= ring.oldest() {
+            return ring.pos_of(ring.oldest());
+        }
+        ring.pos_of(offset - 1) + 1
     }
 
     /// Everything kept, per stream.
     pub(crate) fn snapshot(&self) -> Logs {
+        self.query(&LogQuery::default())
+            .expect("a query without a cursor never fails")
+    }
+
+    /// The kept output a query selects; see [`LogQuery`]. It copies only what it
+    /// returns: a cursor is found by binary search over the reads kept.
+    pub(crate) fn query(&self, q: &LogQuery) -> Result<Logs> {
         let g = self.inner.lock().unwrap();
-        Logs {
-            stdout: g.rings[0].text(),
-            stderr: g.rings[1].text(),
+        let since = q.since.unwrap_or(0);
+        if since > g.total {
+            drop(g);
+            return self.check_cursor(since).map(|_| Logs::default());
+        }
+        let wanted = |i: usize| q.stream.map_or(true, |s| s.index() == i);
+        let mut from = [0u64; 2];
+        for (i, ring) in g.rings.iter().enumerate() {
+            from[i] = if wanted(i) {
+                ring.offset_from(since)
+            } else {
+                ring.written
+            };
+        }
+        let truncated = (0..2).any(|i| wanted(i) && since < g.rings[i].lost_until);
+        if let Some(n) = q.tail {
+            let mut lines: Vec<(u64, usize, u64)> = Vec::new();
+            for (i, ring) in g.rings.iter().enumerate() {
+                if wanted(i) {
+                    lines.extend(
+                        ring.last_lines(from[i], n)
+                            .into_iter()
+                            .map(|(start, end)| (end, i, start)),
+                    );
+                }
+            }
+            lines.sort_unstable();
+            let keep = lines.len().saturating_sub(n);
+            let mut cut = [g.rings[0].written, g.rings[1].written];
+            for &(_, i, start) in &lines[keep..] {
+                cut[i] = cut[i].min(start);
+            }
+            for i in 0..2 {
+                from[i] = from[i].max(cut[i]);
+            }
+        }
+        if let Some(max) = q.max_bytes {
+            from = newest(&g.rings, from, max);
+        }
+        let text = |i: usize| {
+            let ring = &g.rings[i];
+            decode(ring.copy(from[i], ring.written))
+        };
+        Ok(Logs {
+            stdout: text(0),
+            stderr: text(1),
             stdout_dropped: g.rings[0].dropped,
             stderr_dropped: g.rings[1].dropped,
-        }
+            cursor: g.total,
+            truncated,
+        })
     }
 
     /// The last `n` lines of both streams merged in read order (for error context).
@@ -384,19 +677,46 @@ impl LogStore {
                 while mi + 1 < metas.len() && metas[mi].end <= at {
                     mi += 1;
                 }
-                let seq = metas.get(mi).map_or(0, |m| m.seq);
+                let pos = metas.get(mi).map_or(0, |m| m.pos);
                 let mut line = &text[line_start..if b == b'\n' { i } else { i + 1 }];
                 if b == b'\n' {
                     line = line.strip_suffix(b"\r").unwrap_or(line);
                 }
-                lines.push((seq, String::from_utf8_lossy(line).into_owned()));
+                lines.push((pos, String::from_utf8_lossy(line).into_owned()));
                 line_start = i + 1;
             }
         }
         // Stable: lines completed by one read keep their order.
-        lines.sort_by_key(|(seq, _)| *seq);
+        lines.sort_by_key(|(pos, _)| *pos);
         let skip = lines.len().saturating_sub(n);
         lines.into_iter().skip(skip).map(|(_, l)| l).collect()
+    }
+}
+
+/// Moves each stream's start (`from`, a stream offset) later so that at most `max`
+/// bytes remain, keeping the newest by cursor across both streams.
+fn newest(rings: &[Ring; 2], from: [u64; 2], max: usize) -> [u64; 2] {
+    let mut cut = [rings[0].written, rings[1].written];
+    let mut next = [rings[0].metas.len(), rings[1].metas.len()];
+    let mut budget = max as u64;
+    loop {
+        // The newest read not yet counted, of the two streams.
+        let pick = (0..2)
+            .filter(|&i| next[i] > 0 && cut[i] > from[i])
+            .max_by_key(|&i| rings[i].metas[next[i] - 1].pos);
+        let Some(i) = pick else {
+            return cut;
+        };
+        let m = rings[i].metas[next[i] - 1];
+        let start = m.start.max(from[i]).max(rings[i].oldest());
+        let size = m.end.saturating_sub(start);
+        if size > budget {
+            cut[i] = m.end - budget;
+            return cut;
+        }
+        budget -= size;
+        cut[i] = start;
+        next[i] -= 1;
     }
 }
 
@@ -420,7 +740,7 @@ mod tests {
             signal: None,
             status: ProcessStatus::Completed,
         });
-        let (entries, next) = s.read_from(0, 100);
+        let (entries, next) = s.read_from(0, 100, None);
         let seen: Vec<String> = entries
             .iter()
             .map(|e| match e {
@@ -428,13 +748,19 @@ mod tests {
                     format!("{}:{}", c.stream.as_str(), String::from_utf8_lossy(&c.data))
                 }
                 Entry::Exit { .. } => "exit".into(),
+                Entry::Truncated { .. } => "truncated".into(),
             })
             .collect();
         assert_eq!(seen, ["stdout:a", "stderr:b", "stdout:c", "exit"]);
-        assert_eq!(next, 4);
-        assert!(s.read_from(next, 100).0.is_empty());
+        assert_eq!(next, 3);
+        // A reader at the end of an ended process gets the exit again, and only that.
+        let again = s.read_from(next, 100, None).0;
+        assert!(
+            matches!(again[..], [Entry::Exit { cursor: 3, .. }]),
+            "{again:?}"
+        );
         // A cursor in the middle resumes exactly there.
-        assert_eq!(s.read_from(2, 1).0.len(), 1);
+        assert_eq!(s.read_from(2, 1, None).0.len(), 1);
     }
 
     #[test]
@@ -477,7 +803,7 @@ mod tests {
     fn chunks_carry_their_offsets_so_readers_see_gaps() {
         let s = LogStore::new(200, None);
         push(&s, StreamKind::Stdout, &"a".repeat(100));
-        let (first, next) = s.read_from(0, 10);
+        let (first, next) = s.read_from(0, 10, None);
         let Entry::Output(c) = &first[0] else {
             panic!()
         };
@@ -485,12 +811,188 @@ mod tests {
         for _ in 0..3 {
             push(&s, StreamKind::Stdout, &"b".repeat(100));
         }
-        let (later, _) = s.read_from(next, 10);
-        let Entry::Output(c) = &later[0] else {
+        let (later, _) = s.read_from(next, 10, None);
+        // The first "b" chunks were dropped: the reader is told how many bytes, and the
+        // next kept byte is past offset 100.
+        let Entry::Truncated { dropped, cursor } = later[0] else {
+            panic!("{:?}", later[0])
+        };
+        let Entry::Output(c) = &later[1] else {
             panic!()
         };
-        // The first "b" chunks were dropped: the next kept byte is past offset 100.
         assert!(c.offset > 100, "{}", c.offset);
+        assert_eq!(cursor, c.pos);
+        assert_eq!(dropped, c.pos - 100);
+        let Some(Entry::Output(last)) = later.last() else {
+            panic!()
+        };
+        assert_eq!(last.end(), 400);
+    }
+
+    fn texts(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| match e {
+                Entry::Output(c) => format!(
+                    "{}@{}:{}",
+                    c.stream.as_str(),
+                    c.pos,
+                    String::from_utf8_lossy(&c.data)
+                ),
+                Entry::Truncated { dropped, cursor } => format!("truncated {dropped} to {cursor}"),
+                Entry::Exit { cursor, .. } => format!("exit@{cursor}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_cursor_counts_every_byte_of_both_streams() {
+        let s = LogStore::new(1 << 20, None);
+        push(&s, StreamKind::Stdout, "hello\n");
+        push(&s, StreamKind::Stderr, "oops\n");
+        push(&s, StreamKind::Stdout, "bye");
+        assert_eq!(s.end(), 14);
+        let (all, next) = s.read_from(0, 10, None);
+        assert_eq!(
+            texts(&all),
+            ["stdout@0:hello\n", "stderr@6:oops\n", "stdout@11:bye"]
+        );
+        assert_eq!(next, 14);
+        // A cursor inside a read starts inside it.
+        assert_eq!(
+            texts(&s.read_from(8, 10, None).0),
+            ["stderr@8:ps\n", "stdout@11:bye"]
+        );
+        // One stream: the other's bytes are skipped, not reported lost.
+        assert_eq!(
+            texts(&s.read_from(0, 10, Some(StreamKind::Stdout)).0),
+            ["stdout@0:hello\n", "stdout@11:bye"]
+        );
+        assert_eq!(
+            texts(&s.read_from(3, 10, Some(StreamKind::Stderr)).0),
+            ["stderr@6:oops\n"]
+        );
+    }
+
+    #[test]
+    fn get_logs_since_tail_stream_and_max_bytes() {
+        let s = LogStore::new(1 << 20, None);
+        push(&s, StreamKind::Stdout, "a1\na2\n");
+        push(&s, StreamKind::Stderr, "e1\n");
+        push(&s, StreamKind::Stdout, "a3\na4");
+        let all = s.query(&LogQuery::default()).unwrap();
+        assert_eq!(
+            (all.stdout.as_str(), all.stderr.as_str()),
+            ("a1\na2\na3\na4", "e1\n")
+        );
+        assert_eq!((all.cursor, all.truncated), (14, false));
+        let q = |since, tail, stream, max_bytes| {
+            let l = s
+                .query(&LogQuery {
+                    since,
+                    tail,
+                    stream,
+                    max_bytes,
+                })
+                .unwrap();
+            (l.stdout, l.stderr)
+        };
+        assert_eq!(
+            q(Some(6), None, None, None),
+            ("a3\na4".into(), "e1\n".into())
+        );
+        assert_eq!(q(Some(9), None, None, None), ("a3\na4".into(), "".into()));
+        assert_eq!(q(Some(14), None, None, None), ("".into(), "".into()));
+        // The last lines of both streams together, in read order.
+        assert_eq!(q(None, Some(2), None, None), ("a3\na4".into(), "".into()));
+        assert_eq!(
+            q(None, Some(3), None, None),
+            ("a3\na4".into(), "e1\n".into())
+        );
+        assert_eq!(
+            q(None, Some(4), None, None),
+            ("a2\na3\na4".into(), "e1\n".into())
+        );
+        assert_eq!(
+            q(None, Some(2), Some(StreamKind::Stderr), None),
+            ("".into(), "e1\n".into())
+        );
+        assert_eq!(q(None, Some(0), None, None), ("".into(), "".into()));
+        // The newest bytes, across both streams by cursor.
+        assert_eq!(q(None, None, None, Some(5)), ("a3\na4".into(), "".into()));
+        assert_eq!(q(None, None, None, Some(6)), ("a3\na4".into(), "\n".into()));
+        assert_eq!(
+            q(None, None, None, Some(7)),
+            ("a3\na4".into(), "1\n".into())
+        );
+        assert_eq!(
+            q(None, None, Some(StreamKind::Stdout), Some(7)),
+            ("2\na3\na4".into(), "".into())
+        );
+        let past = s
+            .query(&LogQuery {
+                since: Some(15),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert_eq!(past.code, ErrorCode::InvalidArgument);
+        assert!(past.message.contains("15"), "{}", past.message);
+    }
+
+    #[test]
+    fn a_cursor_older_than_the_oldest_byte_says_truncated() {
+        let limit = 300;
+        let s = LogStore::new(limit, None);
+        for i in 0..100 {
+            push(&s, StreamKind::Stdout, &format!("line {i:03}\n"));
+        }
+        let total = 100 * 9;
+        let all = s.query(&LogQuery::default()).unwrap();
+        assert!(all.truncated);
+        assert_eq!(all.stdout.len() as u64 + all.stdout_dropped, total);
+        // A reader at cursor 0 learns exactly how much is gone.
+        let (entries, _) = s.read_from(0, 1, None);
+        let Entry::Truncated { dropped, cursor } = entries[0] else {
+            panic!()
+        };
+        assert_eq!(dropped, all.stdout_dropped);
+        assert_eq!(cursor, all.stdout_dropped);
+        // A reader past the loss is not truncated.
+        let recent = s
+            .query(&LogQuery {
+                since: Some(total - 9),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (recent.stdout.as_str(), recent.truncated),
+            ("line 099\n", false)
+        );
+        // One huge read: only its newest bytes are kept, and its cursors still count all.
+        push(&s, StreamKind::Stderr, &"x".repeat(1000));
+        assert_eq!(s.end(), total + 1000);
+        let (entries, _) = s.read_from(total, 10, Some(StreamKind::Stderr));
+        assert_eq!(texts(&entries)[0], "truncated 700 to 1600");
+    }
+
+    #[test]
+    fn max_bytes_and_since_cut_at_character_boundaries() {
+        let s = LogStore::new(1 << 20, None);
+        push(&s, StreamKind::Stdout, "ééé");
+        let l = s
+            .query(&LogQuery {
+                max_bytes: Some(3),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(l.stdout, "é");
+        let l = s
+            .query(&LogQuery {
+                since: Some(1),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(l.stdout, "éé");
     }
 
     #[test]

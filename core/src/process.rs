@@ -2,15 +2,15 @@
 
 use crate::duration;
 use crate::error::{Error, ErrorCode, Result};
-use crate::event::LogStream;
+use crate::event::{LogStream, LogStreamOptions};
 use crate::group;
-use crate::logs::{LogStore, Logs, StreamKind};
+use crate::logs::{LogQuery, LogStore, Logs, StreamKind};
 use crate::pattern::Pattern;
 use crate::port::PortWaitOptions;
 use crate::signal::Signal;
 use crate::spawn::{self, WaitOutcome};
 use crate::status::{ExitInfo, ProcessStatus};
-use crate::wait::{self, LogMatch};
+use crate::wait::{self, LogMatch, LogWaitOptions};
 use crate::watchdog::GroupLease;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -191,9 +191,26 @@ impl Process {
         self.inner.store.snapshot()
     }
 
+    /// The part of the kept output a query selects, with the cursor to continue from.
+    /// A `since` past the end of output is `INVALID_ARGUMENT`.
+    pub fn get_logs(&self, query: &LogQuery) -> Result<Logs> {
+        self.inner.store.query(query)
+    }
+
+    /// The cursor of the end of output so far.
+    pub fn log_cursor(&self) -> u64 {
+        self.inner.store.end()
+    }
+
     /// Events of this process: kept output in read order, then live output, then `exit`.
     pub fn stream_logs(&self) -> LogStream {
-        LogStream::new(self.inner.id.clone(), self.inner.store.clone())
+        self.stream_logs_with(&LogStreamOptions::default())
+            .expect("a stream without a cursor always opens")
+    }
+
+    /// Events of this process from a cursor, replayed or not, followed or not.
+    pub fn stream_logs_with(&self, options: &LogStreamOptions) -> Result<LogStream> {
+        LogStream::new(self.inner.id.clone(), self.inner.store.clone(), options)
     }
 
     /// Signals the whole group, whatever the leader's state, while any member of it
@@ -321,7 +338,21 @@ impl Process {
         pattern: &Pattern,
         timeout: Option<Duration>,
     ) -> Result<LogMatch> {
-        wait::wait_for_log(self, pattern, timeout).await
+        let options = LogWaitOptions {
+            timeout,
+            ..Default::default()
+        };
+        wait::wait_for_log(self, pattern, &options).await
+    }
+
+    /// Waits for the Nth line matching `pattern`, of one stream or both, reading from
+    /// a cursor, the oldest kept byte, or now.
+    pub async fn wait_for_log_with(
+        &self,
+        pattern: &Pattern,
+        options: &LogWaitOptions,
+    ) -> Result<LogMatch> {
+        wait::wait_for_log(self, pattern, options).await
     }
 
     /// Waits until `port` accepts connections (tcp) or answers with an accepted status (http).

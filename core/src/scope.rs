@@ -6,8 +6,9 @@
 use crate::command::Command;
 use crate::error::{Error, Result};
 use crate::event::LogStream;
+use crate::event::LogStreamOptions;
 use crate::exec::{ExecOptions, ExecResult};
-use crate::logs::Logs;
+use crate::logs::{LogQuery, Logs};
 use crate::process::{Process, DEFAULT_KILL_TIMEOUT};
 use crate::sandbox::{Inner, Pending, ProcessOptions};
 use crate::signal::Signal;
@@ -180,9 +181,23 @@ impl Scope {
         Ok(self.require(id)?.logs())
     }
 
+    /// Part of the output kept for a process (see [`Process::get_logs`]).
+    pub fn get_process_logs_with(&self, id: &str, query: &LogQuery) -> Result<Logs> {
+        self.require(id)?.get_logs(query)
+    }
+
     /// The log events of a process (see [`Process::stream_logs`]).
     pub fn stream_process_logs(&self, id: &str) -> Result<LogStream> {
         Ok(self.require(id)?.stream_logs())
+    }
+
+    /// The log events of a process from a cursor (see [`Process::stream_logs_with`]).
+    pub fn stream_process_logs_with(
+        &self,
+        id: &str,
+        options: &LogStreamOptions,
+    ) -> Result<LogStream> {
+        self.require(id)?.stream_logs_with(options)
     }
 }
 

@@ -28,6 +28,42 @@ const TAIL_MIN_INTERVAL: Duration = Duration::from_millis(20);
 /// …or per this many times the last test's cost, whichever is longer.
 const TAIL_COST_FACTOR: u32 = 20;
 
+/// Where a log wait starts reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogSince {
+    /// From the oldest kept byte: kept output first, then live output.
+    #[default]
+    Start,
+    /// Just after this cursor (from an event, a `get_logs` reply or an earlier match).
+    Cursor(u64),
+    /// Only output printed after the wait began.
+    Now,
+}
+
+/// How `wait_for_log_with` waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogWaitOptions {
+    /// Give up after this long (`PROCESS_READY_TIMEOUT`); `None` waits for ever.
+    pub timeout: Option<Duration>,
+    /// Resolve on the Nth matching line (at least 1).
+    pub times: usize,
+    /// Only lines of this stream.
+    pub stream: Option<StreamKind>,
+    /// Where reading starts.
+    pub since: LogSince,
+}
+
+impl Default for LogWaitOptions {
+    fn default() -> Self {
+        LogWaitOptions {
+            timeout: None,
+            times: 1,
+            stream: None,
+            since: LogSince::Start,
+        }
+    }
+}
+
 /// The line that satisfied `wait_for_log`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogMatch {
@@ -41,14 +77,34 @@ pub struct LogMatch {
     pub named: BTreeMap<String, Option<String>>,
     /// Byte offset of the match within the line.
     pub index: usize,
+    /// The cursor just after the line (and its newline): a wait from here finds the
+    /// next match, not this one.
+    pub cursor: u64,
 }
 
 pub(crate) async fn wait_for_log(
     process: &Process,
     pattern: &Pattern,
-    timeout: Option<Duration>,
+    options: &LogWaitOptions,
 ) -> Result<LogMatch> {
-    let condition = pattern.describe();
+    let store = &process.inner.store;
+    if options.times == 0 {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "times must be at least 1",
+        ));
+    }
+    let start = match options.since {
+        LogSince::Start => 0,
+        LogSince::Cursor(c) => store.check_cursor(c)?,
+        LogSince::Now => store.end(),
+    };
+    let mut condition = pattern.describe();
+    if options.times > 1 {
+        condition.push_str(&format!(" (match {} of {})", options.times, options.times));
+    }
+    let condition = condition;
+    let timeout = options.timeout;
     let skipped = Skipped::default();
     let search = async {
         let cancel = Cancel::default();
@@ -62,9 +118,16 @@ pub(crate) async fn wait_for_log(
             skipped: &skipped,
             condition: &condition,
             split: Default::default(),
-            replay_end: process.inner.store.next_seq(),
+            start,
+            only: options.stream,
+            replay_end: store.end(),
             remembered: [None, None],
             tails: Default::default(),
+            fed_end: [None, None],
+            line: [0, 0],
+            counted: [None, None],
+            found: 0,
+            times: options.times,
         };
         w.run().await
     };
@@ -132,21 +195,33 @@ struct Waiter<'a> {
     skipped: &'a Skipped,
     condition: &'a str,
     split: [LineSplitter; 2],
-    /// Entries before this sequence number were kept before the wait began.
+    /// The cursor reading starts from.
+    start: u64,
+    only: Option<StreamKind>,
+    /// Output before this cursor was kept before the wait began.
     replay_end: u64,
     /// While replaying: the newest matching frame of each stream's current line.
     remembered: [Option<LogMatch>; 2],
     tails: [Tail; 2],
+    /// Where the data fed to each splitter ends: a chunk elsewhere follows a gap.
+    fed_end: [Option<u64>; 2],
+    /// Where each stream's current terminal line (its frames included) starts.
+    line: [u64; 2],
+    /// The line of each stream that already counted as a match: a line counts once,
+    /// however many of its frames match and whether its unfinished part matched first.
+    counted: [Option<u64>; 2],
+    found: usize,
+    times: usize,
 }
 
 impl Waiter<'_> {
     async fn run(&mut self) -> Result<LogMatch> {
         let mut rx = self.store.watch();
-        let mut cursor = 0;
+        let mut cursor = self.start;
         let mut spans = Vec::new();
         loop {
             rx.borrow_and_update();
-            let (entries, next) = self.store.read_from(cursor, BATCH);
+            let (entries, next) = self.store.read_from(cursor, BATCH, self.only);
             cursor = next;
             if entries.is_empty() {
                 if let Some(found) = self.caught_up().await {
@@ -165,13 +240,18 @@ impl Waiter<'_> {
             for entry in entries {
                 match entry {
                     Entry::Output(chunk) => {
-                        let replaying = chunk.seq < self.replay_end;
+                        let replaying = chunk.pos < self.replay_end;
                         if !replaying {
                             if let Some(m) = self.take_remembered() {
                                 return Ok(m);
                             }
                         }
                         let i = chunk.stream as usize;
+                        if self.fed_end[i] != Some(chunk.offset) {
+                            // The first chunk, or one after a gap: a new line starts.
+                            self.line[i] = chunk.offset;
+                        }
+                        self.fed_end[i] = Some(chunk.end_offset());
                         spans.clear();
                         self.split[i].feed(chunk.offset, &chunk.data, &mut spans);
                         spans.retain(|s| !(s.ending == Ending::Frame && s.start == s.end));
@@ -183,16 +263,27 @@ impl Waiter<'_> {
                                 Some(Ok(m)) if replaying && span.ending == Ending::Frame => {
                                     self.remembered[i] = Some(m);
                                 }
-                                Some(Ok(m)) => return Ok(m),
+                                Some(Ok(m)) => {
+                                    self.remembered[i] = None;
+                                    if let Some(m) = self.count(i, m) {
+                                        return Ok(m);
+                                    }
+                                }
                                 None if span.ending == Ending::Newline => {
                                     if let Some(m) = self.remembered[i].take() {
-                                        return Ok(m);
+                                        if let Some(m) = self.count(i, m) {
+                                            return Ok(m);
+                                        }
                                     }
                                 }
                                 None => {}
                             }
+                            if span.ending == Ending::Newline {
+                                self.line[i] = span.next;
+                            }
                         }
                     }
+                    Entry::Truncated { .. } => {}
                     Entry::Exit { info, .. } => {
                         // A last line without a newline still counts before the exit does.
                         if let Some(found) = self.test_tails(true).await {
@@ -212,9 +303,27 @@ impl Waiter<'_> {
         }
     }
 
+    /// Counts a match on stream `i`'s current line (once per line); the match that
+    /// makes `times` ends the wait.
+    fn count(&mut self, i: usize, m: LogMatch) -> Option<LogMatch> {
+        if self.counted[i] == Some(self.line[i]) {
+            return None;
+        }
+        self.counted[i] = Some(self.line[i]);
+        self.found += 1;
+        (self.found >= self.times).then_some(m)
+    }
+
+    /// Counts the newest frame remembered while replaying, of each stream.
     fn take_remembered(&mut self) -> Option<LogMatch> {
-        let [a, b] = &mut self.remembered;
-        a.take().or_else(|| b.take())
+        for i in 0..2 {
+            if let Some(m) = self.remembered[i].take() {
+                if let Some(m) = self.count(i, m) {
+                    return Some(m);
+                }
+            }
+        }
+        None
     }
 
     /// All output read so far is handled: the unfinished lines, then what replay found.
@@ -284,12 +393,18 @@ impl Waiter<'_> {
                 t.tested = (start, end);
             }
             let began = Instant::now();
-            let found = self.test(stream, start, end, None).await;
+            let found = self.test(stream, start, end, end, None).await;
             let t = &mut self.tails[i];
             t.cost = began.elapsed();
             t.at = Some(Instant::now());
-            if found.is_some() {
-                return found;
+            match found {
+                Some(Ok(m)) => {
+                    if let Some(m) = self.count(i, m) {
+                        return Some(Ok(m));
+                    }
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                None => {}
             }
         }
         None
@@ -309,14 +424,17 @@ impl Waiter<'_> {
             || spans
                 .iter()
                 .any(|s| (s.end - s.start) as usize > INLINE_LINE);
-        let decisive = |span: &Span| !replaying || span.ending == Ending::Newline;
+        // A match ends the wait only when one is all it needs; counting goes on through
+        // the chunk otherwise.
+        let single = self.times == 1;
+        let decisive = |span: &Span| single && (!replaying || span.ending == Ending::Newline);
         if !offload {
             let mut out = Vec::with_capacity(spans.len());
             for span in spans {
                 let hit = self
-                    .test(chunk.stream, span.start, span.end, Some(chunk))
+                    .test(chunk.stream, span.start, span.end, span.next, Some(chunk))
                     .await;
-                let stop = hit.is_some() && decisive(span);
+                let stop = matches!(hit, Some(Err(_))) || (hit.is_some() && decisive(span));
                 out.push(hit);
                 if stop {
                     break;
@@ -344,7 +462,8 @@ impl Waiter<'_> {
                     .unwrap_or_else(|| store.copy_range(stream, span.start, span.end).0.into());
                 let text = String::from_utf8_lossy(&bytes);
                 let found = pattern.find_bounded(&text, &cancel, Instant::now() + LINE_BUDGET);
-                let stop = matches!(found, Found::Match(_))
+                let stop = single
+                    && matches!(found, Found::Match(_))
                     && (!replaying || span.ending == Ending::Newline);
                 let line = if matches!(found, Found::Match(_)) {
                     text.into_owned()
@@ -363,7 +482,8 @@ impl Waiter<'_> {
         };
         results
             .into_iter()
-            .map(|(found, line, len)| self.outcome(found, &line, len, stream))
+            .zip(spans)
+            .map(|((found, line, len), span)| self.outcome(found, &line, len, stream, span.next))
             .collect()
     }
 
@@ -374,9 +494,10 @@ impl Waiter<'_> {
         line: &str,
         len: usize,
         stream: StreamKind,
+        next: u64,
     ) -> Option<Result<LogMatch>> {
         match found {
-            Found::Match(m) => Some(Ok(to_log_match(line, stream, self.pattern, m))),
+            Found::Match(m) => Some(Ok(self.to_log_match(line, stream, m, next))),
             Found::TooLong => {
                 self.skipped.note(len);
                 None
@@ -393,6 +514,7 @@ impl Waiter<'_> {
         stream: StreamKind,
         start: u64,
         end: u64,
+        next: u64,
         chunk: Option<&Chunk>,
     ) -> Option<Result<LogMatch>> {
         let slice = chunk.and_then(|c| chunk_slice(c, stream, start, end));
@@ -404,7 +526,7 @@ impl Waiter<'_> {
             };
             let text = String::from_utf8_lossy(&bytes);
             return match self.pattern.find(&text) {
-                Ok(Some(m)) => Some(Ok(to_log_match(&text, stream, self.pattern, m))),
+                Ok(Some(m)) => Some(Ok(self.to_log_match(&text, stream, m, next))),
                 Ok(None) => None,
                 Err(_) => {
                     self.skipped.note(len);
@@ -426,7 +548,19 @@ impl Waiter<'_> {
             }
         };
         let (found, line) = crate::matcher::run(job).await?;
-        self.outcome(found, &line, len, stream)
+        self.outcome(found, &line, len, stream, next)
+    }
+
+    /// The match as returned, with the cursor just after stream offset `next`.
+    fn to_log_match(&self, line: &str, stream: StreamKind, m: PatternMatch, next: u64) -> LogMatch {
+        LogMatch {
+            line: line.to_owned(),
+            stream,
+            groups: self.pattern.is_regex().then_some(m.groups),
+            named: m.named,
+            index: m.index,
+            cursor: self.store.cursor_after(stream, next),
+        }
     }
 }
 
@@ -440,16 +574,6 @@ fn chunk_slice(chunk: &Chunk, stream: StreamKind, start: u64, end: u64) -> Optio
             .data
             .slice((start - chunk.offset) as usize..(end - chunk.offset) as usize)
     })
-}
-
-fn to_log_match(line: &str, stream: StreamKind, pattern: &Pattern, m: PatternMatch) -> LogMatch {
-    LogMatch {
-        line: line.to_owned(),
-        stream,
-        groups: pattern.is_regex().then_some(m.groups),
-        named: m.named,
-        index: m.index,
-    }
 }
 
 /// `PROCESS_EXITED_BEFORE_READY` with the exit code and the last lines of output.
@@ -509,7 +633,11 @@ mod tests {
             let p = p.clone();
             tokio::spawn(async move {
                 let pattern = Pattern::substring("start-of-end").unwrap();
-                wait_for_log(&p, &pattern, Some(Duration::from_millis(300))).await
+                let options = LogWaitOptions {
+                    timeout: Some(Duration::from_millis(300)),
+                    ..Default::default()
+                };
+                wait_for_log(&p, &pattern, &options).await
             })
         };
         // Let the wait read "start-of-" and park.

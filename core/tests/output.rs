@@ -166,7 +166,7 @@ async fn stream_logs_replays_then_follows_then_ends_with_exit() {
     );
     let exit = seen.last().unwrap();
     assert_eq!(exit.exit_code, Some(4));
-    assert!(exit.to_sse().starts_with("data: {\"type\":\"exit\""));
+    assert!(exit.to_sse().starts_with("id: 14\ndata: {\"type\":\"exit\""));
     assert!(exit.to_sse().ends_with("}\n\n"));
     assert!(seen.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     // A stream opened after the end replays the same events, exit last, then stops.
@@ -197,6 +197,7 @@ async fn a_stream_of_a_fast_writer_keeps_read_order() {
             LogEventKind::Stdout => out.push_str(&ev.data),
             LogEventKind::Stderr => err.push_str(&ev.data),
             LogEventKind::Exit => {}
+            LogEventKind::Truncated => panic!("nothing is dropped under the default limit"),
         }
         last = Some(ev.kind);
     }
