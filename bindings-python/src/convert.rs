@@ -265,6 +265,10 @@ names!(
     LogLimit = "log_limit",
     MaxBuffer = "max_buffer",
     SandboxName = "name",
+    Tail = "tail",
+    MaxBytes = "max_bytes",
+    Replay = "replay",
+    Follow = "follow",
 );
 
 /// Implements `FromPyObject` for a newtype through a conversion function.
@@ -306,6 +310,13 @@ from_py!(PathArg<N>, |obj| path(N::NAME, Some(obj))
 /// A `bool` (not any truthy value).
 pub struct Flag<N>(pub bool, std::marker::PhantomData<N>);
 from_py!(Flag<N>, |obj| boolean(N::NAME, Some(obj)));
+
+impl<N> Flag<N> {
+    /// `True`, as a default (the signature shows `...`; the stub says `True`).
+    pub const fn on() -> Self {
+        Flag(true, std::marker::PhantomData)
+    }
+}
 
 /// A callable.
 pub struct Callback<N>(pub Py<PyAny>, std::marker::PhantomData<N>);
@@ -410,6 +421,80 @@ fn data(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         "data must be bytes, bytearray, memoryview or str, got {}",
         type_name(obj)
     )))
+}
+
+/// A log cursor (`since`): an int, 0 or more.
+pub struct CursorArg(pub u64);
+from_py!(CursorArg, |obj| integer("since", obj)
+    .and_then(|n| procwright::input::cursor(n).py()));
+
+/// A wait's `since`: a cursor, or `"now"` to ignore kept output.
+pub struct SinceArg(pub procwright::LogSince);
+from_py!(SinceArg, |obj| since(obj));
+
+fn since(obj: &Bound<'_, PyAny>) -> PyResult<procwright::LogSince> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return match s.to_str()? {
+            "now" => Ok(procwright::LogSince::Now),
+            other => Err(crate::error::invalid(format!(
+                "since must be a cursor or 'now', got {other:?}"
+            ))),
+        };
+    }
+    if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        return procwright::input::cursor(integer("since", obj)?)
+            .map(procwright::LogSince::Cursor)
+            .py();
+    }
+    Err(wrong_type(format!(
+        "since must be an int cursor or 'now', got {}",
+        type_name(obj)
+    )))
+}
+
+/// A number of lines, 0 or more.
+pub struct LineCount<N>(pub usize, std::marker::PhantomData<N>);
+from_py!(LineCount<N>, |obj| integer(N::NAME, obj)
+    .and_then(|n| procwright::input::line_count(N::NAME, n).py()));
+
+/// `times` of `wait_for_log`: at least 1.
+pub struct Times(pub usize);
+from_py!(Times, |obj| integer("times", obj)
+    .and_then(|n| procwright::input::times(n).py()));
+
+/// `"stdout"` or `"stderr"`.
+pub struct StreamArg(pub procwright::StreamKind);
+from_py!(StreamArg, |obj| string("stream", obj)
+    .and_then(|s| procwright::StreamKind::parse(&s).py()));
+
+/// The selection of `get_logs`.
+pub fn log_query(
+    since: Option<CursorArg>,
+    tail: Option<LineCount<Tail>>,
+    stream: Option<StreamArg>,
+    max_bytes: Option<ByteLimit<MaxBytes>>,
+) -> procwright::LogQuery {
+    procwright::LogQuery {
+        since: since.map(|c| c.0),
+        tail: tail.map(|t| t.0),
+        stream: stream.map(|s| s.0),
+        max_bytes: max_bytes.map(|m| m.0),
+    }
+}
+
+/// Where a log stream starts and whether it follows.
+pub fn stream_options(
+    since: Option<CursorArg>,
+    replay: Flag<Replay>,
+    follow: Flag<Follow>,
+    stream: Option<StreamArg>,
+) -> procwright::LogStreamOptions {
+    procwright::LogStreamOptions {
+        since: since.map(|c| c.0),
+        replay: replay.0,
+        follow: follow.0,
+        stream: stream.map(|s| s.0),
+    }
 }
 
 /// A log pattern: a `str` substring or a compiled `re.Pattern`.

@@ -8,7 +8,7 @@ use pyo3::types::PyDateTime;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-/// One event: `type` is `"stdout"`, `"stderr"` or `"exit"` (always last).
+/// One event: `type` is `"stdout"`, `"stderr"`, `"truncated"` or `"exit"` (always last).
 #[pyclass(frozen, module = "procwright")]
 pub struct LogEvent {
     inner: procwright::LogEvent,
@@ -16,7 +16,7 @@ pub struct LogEvent {
 
 #[pymethods]
 impl LogEvent {
-    /// `"stdout"`, `"stderr"` or `"exit"`.
+    /// `"stdout"`, `"stderr"`, `"truncated"` or `"exit"`.
     #[getter]
     fn r#type(&self) -> &'static str {
         self.inner.kind.as_str()
@@ -46,12 +46,25 @@ impl LogEvent {
         self.inner.exit_code
     }
 
-    /// The event as JSON: `{"type", "data", "processId", "timestamp", "exitCode"?}`.
+    /// The cursor just after this event's data: `since=` this resumes after it.
+    #[getter]
+    fn cursor(&self) -> u64 {
+        self.inner.cursor
+    }
+
+    /// For truncated: how many bytes the log limit dropped here.
+    #[getter]
+    fn dropped(&self) -> Option<u64> {
+        self.inner.dropped
+    }
+
+    /// The event as JSON: `{"type", "data", "processId", "timestamp", "cursor",
+    /// "exitCode"?, "dropped"?}`.
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
 
-    /// The event as one SSE frame: `data: <json>\n\n`.
+    /// The event as one SSE frame: `id: <cursor>\ndata: <json>\n\n`.
     fn to_sse(&self) -> String {
         self.inner.to_sse()
     }
@@ -62,9 +75,10 @@ impl LogEvent {
             Q(self.inner.kind.as_str()),
             Q(&self.inner.process_id)
         );
-        match self.inner.exit_code {
-            Some(c) => s += &format!(" exit_code={c}>"),
-            None => s += &format!(" data={}>", preview(&self.inner.data)),
+        match (self.inner.exit_code, self.inner.dropped) {
+            (Some(c), _) => s += &format!(" exit_code={c}>"),
+            (_, Some(d)) => s += &format!(" dropped={d}>"),
+            _ => s += &format!(" data={}>", preview(&self.inner.data)),
         }
         s
     }

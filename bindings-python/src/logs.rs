@@ -14,6 +14,10 @@ pub struct Logs {
     pub stdout_dropped: u64,
     /// Bytes of stderr dropped past the log limit.
     pub stderr_dropped: u64,
+    /// Where to continue from: pass it as `since=` to get only newer output.
+    pub cursor: u64,
+    /// Whether the log limit dropped output inside the window asked for.
+    pub truncated: bool,
 }
 
 impl From<procwright::Logs> for Logs {
@@ -23,6 +27,8 @@ impl From<procwright::Logs> for Logs {
             stderr: l.stderr,
             stdout_dropped: l.stdout_dropped,
             stderr_dropped: l.stderr_dropped,
+            cursor: l.cursor,
+            truncated: l.truncated,
         }
     }
 }
@@ -31,9 +37,11 @@ impl From<procwright::Logs> for Logs {
 impl Logs {
     fn __repr__(&self) -> String {
         format!(
-            "<Logs stdout={} stderr={}>",
+            "<Logs stdout={} stderr={} cursor={}{}>",
             preview(&self.stdout),
-            preview(&self.stderr)
+            preview(&self.stderr),
+            self.cursor,
+            if self.truncated { " truncated" } else { "" }
         )
     }
 }

@@ -1,8 +1,9 @@
 //! `Process`: live fields read from the core each time, and the waits as coroutines.
 
 use crate::convert::{
-    datetime, Data, Host, Interval, KillTimeout, ModeArg, Owned, PatternArg, Port, Seconds,
-    SignalArg, Status, Text, Timeout, UrlPath,
+    datetime, log_query, stream_options, ByteLimit, CursorArg, Data, Flag, Follow, Host, Interval,
+    KillTimeout, LineCount, MaxBytes, ModeArg, Owned, PatternArg, Port, Replay, Seconds, SignalArg,
+    SinceArg, Status, StreamArg, Tail, Text, Timeout, Times, UrlPath,
 };
 use crate::error::IntoPyResult;
 use crate::event::LogStream;
@@ -130,24 +131,45 @@ impl Process {
         ready(py, Ok(self.inner.status().as_str()))
     }
 
-    /// The output kept so far: an object with `.stdout` and `.stderr`.
-    fn get_logs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        ready(py, Ok(Logs::from(self.inner.logs())))
+    /// The output kept so far (`.stdout`, `.stderr`, `.cursor`, `.truncated`): only
+    /// after cursor `since`, only the last `tail` lines, only one `stream`, at most
+    /// the newest `max_bytes`.
+    #[pyo3(signature = (*, since = None, tail = None, stream = None, max_bytes = None))]
+    fn get_logs<'py>(
+        &self,
+        py: Python<'py>,
+        since: Option<CursorArg>,
+        tail: Option<LineCount<Tail>>,
+        stream: Option<StreamArg>,
+        max_bytes: Option<ByteLimit<MaxBytes>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = log_query(since, tail, stream, max_bytes);
+        ready(py, self.inner.get_logs(&query).map(Logs::from).py())
     }
 
     /// Waits for a line of stdout or stderr that matches `pattern` (a `str` substring
-    /// or a compiled `re.Pattern`).
-    #[pyo3(signature = (pattern, timeout = None))]
+    /// or a compiled `re.Pattern`): the `times`-th such line, of one `stream` if given,
+    /// read from cursor `since` (or `"now"`: printed after the call) if given.
+    #[pyo3(signature = (pattern, timeout = None, *, times = None, stream = None, since = None))]
     fn wait_for_log<'py>(
         &self,
         py: Python<'py>,
         pattern: PatternArg,
         timeout: Option<Seconds<Timeout>>,
+        times: Option<Times>,
+        stream: Option<StreamArg>,
+        since: Option<SinceArg>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (pattern, timeout) = (pattern.0, timeout.map(|t| t.0));
+        let pattern = pattern.0;
+        let options = procwright::LogWaitOptions {
+            timeout: timeout.map(|t| t.0),
+            times: times.map_or(1, |t| t.0),
+            stream: stream.map(|s| s.0),
+            since: since.map_or(procwright::LogSince::Start, |s| s.0),
+        };
         let p = self.inner.clone();
         spawn(py, async move {
-            p.wait_for_log(&pattern, timeout)
+            p.wait_for_log_with(&pattern, &options)
                 .await
                 .map(LogMatch::from)
                 .py()
@@ -203,10 +225,19 @@ impl Process {
         })
     }
 
-    /// The events of this process, for `async for`: kept output first, then live
-    /// output, then `exit` last.
-    fn stream_logs(&self) -> LogStream {
-        LogStream::new(self.inner.stream_logs())
+    /// The events of this process, for `async for`: kept output first (from cursor
+    /// `since`; none with `replay=False`), then live output (none with `follow=False`),
+    /// then `exit` last.
+    #[pyo3(signature = (*, since = None, replay = Flag::on(), follow = Flag::on(), stream = None))]
+    fn stream_logs(
+        &self,
+        since: Option<CursorArg>,
+        replay: Flag<Replay>,
+        follow: Flag<Follow>,
+        stream: Option<StreamArg>,
+    ) -> PyResult<LogStream> {
+        let options = stream_options(since, replay, follow, stream);
+        Ok(LogStream::new(self.inner.stream_logs_with(&options).py()?))
     }
 
     fn __repr__(&self) -> String {

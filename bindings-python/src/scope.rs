@@ -1,9 +1,10 @@
 //! `ProcessScope`: the core's `Scope`, the process methods `Sandbox` and `Session` share.
 
 use crate::convert::{
-    AutoCleanup, ByteLimit, Callback, CommandArg, Cwd, Data, Env, Flag, Id, KillTimeout, MaxBuffer,
-    OnError, OnExit, OnOutput, OnStart, PathArg, ProcessId, PtyArg, Seconds, SessionId, SignalArg,
-    StdinArg, Text, Timeout,
+    log_query, stream_options, AutoCleanup, ByteLimit, Callback, CommandArg, CursorArg, Cwd, Data,
+    Env, Flag, Follow, Id, KillTimeout, LineCount, MaxBuffer, MaxBytes, OnError, OnExit, OnOutput,
+    OnStart, PathArg, ProcessId, PtyArg, Replay, Seconds, SessionId, SignalArg, StdinArg,
+    StreamArg, Tail, Text, Timeout,
 };
 use crate::error::IntoPyResult;
 use crate::event::LogStream;
@@ -142,14 +143,41 @@ impl ProcessScope {
         spawn(py, async move { Ok(scope.kill_all_processes().await) })
     }
 
-    /// The output kept for a process: an object with `.stdout` and `.stderr`.
-    fn get_process_logs<'py>(&self, py: Python<'py>, id: Text<Id>) -> PyResult<Bound<'py, PyAny>> {
-        ready(py, self.scope.get_process_logs(&id.0).map(Logs::from).py())
+    /// The output kept for a process, selected as by `Process.get_logs`.
+    #[pyo3(signature = (id, *, since = None, tail = None, stream = None, max_bytes = None))]
+    fn get_process_logs<'py>(
+        &self,
+        py: Python<'py>,
+        id: Text<Id>,
+        since: Option<CursorArg>,
+        tail: Option<LineCount<Tail>>,
+        stream: Option<StreamArg>,
+        max_bytes: Option<ByteLimit<MaxBytes>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = log_query(since, tail, stream, max_bytes);
+        ready(
+            py,
+            self.scope
+                .get_process_logs_with(&id.0, &query)
+                .map(Logs::from)
+                .py(),
+        )
     }
 
-    /// The live log events of a process, for `async for`.
-    fn stream_process_logs(&self, id: Text<Id>) -> PyResult<LogStream> {
-        Ok(LogStream::new(self.scope.stream_process_logs(&id.0).py()?))
+    /// The log events of a process, for `async for`, as by `Process.stream_logs`.
+    #[pyo3(signature = (id, *, since = None, replay = Flag::on(), follow = Flag::on(), stream = None))]
+    fn stream_process_logs(
+        &self,
+        id: Text<Id>,
+        since: Option<CursorArg>,
+        replay: Flag<Replay>,
+        follow: Flag<Follow>,
+        stream: Option<StreamArg>,
+    ) -> PyResult<LogStream> {
+        let options = stream_options(since, replay, follow, stream);
+        Ok(LogStream::new(
+            self.scope.stream_process_logs_with(&id.0, &options).py()?,
+        ))
     }
 
     /// Runs a command to completion: `stdout`, `stderr`, `exit_code`, `success`,

@@ -49,6 +49,12 @@ impl LogMatch {
         self.inner.index
     }
 
+    /// The cursor just after the line: `since=` this finds the next match.
+    #[getter]
+    fn cursor(&self) -> u64 {
+        self.inner.cursor
+    }
+
     fn __repr__(&self) -> String {
         let groups = match &self.inner.groups {
             None => "None".to_owned(),

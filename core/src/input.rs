@@ -88,6 +88,29 @@ pub(crate) fn check_log_limit(n: usize) -> Result<usize> {
     check_byte_limit("log_limit", n)
 }
 
+/// A log cursor (`since`): a whole number of bytes, 0 or more. Whether it is past
+/// the end of a process's output is the process's to say.
+pub fn cursor(n: i64) -> Result<u64> {
+    u64::try_from(n).map_err(|_| {
+        Error::invalid(format!(
+            "since must be a cursor (0 or more, from an event, a getLogs reply or a match), got {n}"
+        ))
+    })
+}
+
+/// A count of lines (`tail`): 0 or more.
+pub fn line_count(what: &str, n: i64) -> Result<usize> {
+    usize::try_from(n).map_err(|_| Error::invalid(format!("{what} must be 0 or more, got {n}")))
+}
+
+/// How many matches a wait needs (`times`): at least 1.
+pub fn times(n: i64) -> Result<usize> {
+    match usize::try_from(n) {
+        Ok(t) if t >= 1 => Ok(t),
+        _ => Err(Error::invalid(format!("times must be at least 1, got {n}"))),
+    }
+}
+
 fn bad_limit(what: &str, got: String) -> Error {
     Error::invalid(format!("{what} must be at least 1 byte, got {got}"))
 }
@@ -96,6 +119,16 @@ fn bad_limit(what: &str, got: String) -> Error {
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    #[test]
+    fn cursors_counts_and_times() {
+        assert_eq!(cursor(0).unwrap(), 0);
+        assert_eq!(cursor(-1).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(line_count("tail", 0).unwrap(), 0);
+        assert!(line_count("tail", -3).unwrap_err().message.contains("tail"));
+        assert_eq!(times(2).unwrap(), 2);
+        assert_eq!(times(0).unwrap_err().code, ErrorCode::InvalidArgument);
+    }
 
     #[test]
     fn numbers_from_javascript() {

@@ -88,12 +88,7 @@ pub(crate) async fn wait_for_log(
     options: &LogWaitOptions,
 ) -> Result<LogMatch> {
     let store = &process.inner.store;
-    if options.times == 0 {
-        return Err(Error::new(
-            ErrorCode::InvalidArgument,
-            "times must be at least 1",
-        ));
-    }
+    crate::input::times(i64::try_from(options.times).unwrap_or(i64::MAX))?;
     let start = match options.since {
         LogSince::Start => 0,
         LogSince::Cursor(c) => store.check_cursor(c)?,

@@ -166,7 +166,9 @@ async fn stream_logs_replays_then_follows_then_ends_with_exit() {
     );
     let exit = seen.last().unwrap();
     assert_eq!(exit.exit_code, Some(4));
-    assert!(exit.to_sse().starts_with("id: 14\ndata: {\"type\":\"exit\""));
+    assert!(exit
+        .to_sse()
+        .starts_with("id: 14\ndata: {\"type\":\"exit\""));
     assert!(exit.to_sse().ends_with("}\n\n"));
     assert!(seen.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     // A stream opened after the end replays the same events, exit last, then stops.

@@ -109,7 +109,7 @@ async def test_reprs(sb):
     await p.wait_for_exit()
     assert repr(p) == f"<Process id='r1' status='failed' pid={p.pid} exit_code=2 command=\"echo 'it''s'; exit 2\">"
     logs = await p.get_logs()
-    assert repr(logs) == "<Logs stdout='its\\n' stderr=''>"
+    assert repr(logs) == "<Logs stdout='its\\n' stderr='' cursor=4>"
     assert repr(await p.wait_for_exit()) == "<ExitResult status='failed' exit_code=2 signal=None>"
     stream = p.stream_logs()
     assert repr(stream) == "<LogStream process_id='r1'>"

@@ -52,7 +52,7 @@ async def test_streaming_process_logs(sb):
     assert all(e.process_id == process.id for e in events)
     assert all(e.timestamp.tzinfo is not None for e in events)
     # SSE frames as the HTTP API sends them.
-    assert events[-1].to_sse().startswith('data: {"type":"exit"')
+    assert events[-1].to_sse().startswith('id: 15\ndata: {"type":"exit"')
     assert events[-1].to_sse().endswith("\n\n")
 
 

@@ -56,7 +56,7 @@ def test_the_command_line_passes_today_and_fails_on_a_drifted_copy(tmp_path: Pat
         .replace("def wait_for_exit(self, timeout: Optional[Seconds] = None)", "def wait_for_exit(self, timeout: Seconds = 5.0)")
         .replace("def get_process(self, id: str)", "def get_process(self, process_id: str)")
         .replace("def shutdown_all(grace: Optional[Seconds] = None)", "def shutdown_all(*, grace: Optional[Seconds] = None)")
-        .replace("    def stream_logs(self) -> LogStream: ...\n", "")
+        .replace("    def close_stdin(self) -> Coroutine[Any, Any, None]: ...\n", "")
     )
     path = tmp_path / "__init__.pyi"
     path.write_text(drifted)
@@ -70,7 +70,7 @@ def test_the_command_line_passes_today_and_fails_on_a_drifted_copy(tmp_path: Pat
             "Process.wait_for_exit: parameter 'timeout' defaults to 5.0 in the stub but to None at runtime",
             "ProcessScope.get_process: parameter 1 is 'process_id' in the stub but 'id' at runtime",
             "shutdown_all: parameter 'grace' is keyword-only in the stub but positional-or-keyword at runtime",
-            "Process.stream_logs: at runtime but not in the stub",
+            "Process.close_stdin: at runtime but not in the stub",
         ]
     ), bad.stdout
 

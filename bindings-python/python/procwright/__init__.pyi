@@ -68,6 +68,12 @@ class Logs:
     def stdout_dropped(self) -> int: ...
     @property
     def stderr_dropped(self) -> int: ...
+    @property
+    def cursor(self) -> int:
+        """Where to continue from: pass it as ``since=`` to get only newer output."""
+    @property
+    def truncated(self) -> bool:
+        """Whether the log limit dropped output inside the window asked for."""
 
 class LogMatch:
     """The line that satisfied ``wait_for_log``."""
@@ -81,6 +87,9 @@ class LogMatch:
     def named(self) -> Dict[str, Optional[str]]: ...
     @property
     def index(self) -> int: ...
+    @property
+    def cursor(self) -> int:
+        """The cursor just after the line: ``since=`` this finds the next match."""
 
 class ExitResult:
     """How a process ended."""
@@ -117,7 +126,7 @@ class ExecResult:
 class LogEvent:
     """One log event; ``exit`` is always the last of a stream."""
     @property
-    def type(self) -> Literal["stdout", "stderr", "exit"]: ...
+    def type(self) -> Literal["stdout", "stderr", "truncated", "exit"]: ...
     @property
     def data(self) -> str: ...
     @property
@@ -126,6 +135,12 @@ class LogEvent:
     def timestamp(self) -> datetime.datetime: ...
     @property
     def exit_code(self) -> Optional[int]: ...
+    @property
+    def cursor(self) -> int:
+        """The cursor just after this event's data: ``since=`` this resumes after it."""
+    @property
+    def dropped(self) -> Optional[int]:
+        """For ``truncated``: how many bytes the log limit dropped here."""
     def to_json(self) -> str: ...
     def to_sse(self) -> str: ...
 
@@ -162,9 +177,22 @@ class Process:
     def close_stdin(self) -> Coroutine[Any, Any, None]: ...
     def resize(self, cols: int, rows: int) -> None: ...
     def get_status(self) -> Coroutine[Any, Any, ProcessStatus]: ...
-    def get_logs(self) -> Coroutine[Any, Any, Logs]: ...
+    def get_logs(
+        self,
+        *,
+        since: Optional[int] = None,
+        tail: Optional[int] = None,
+        stream: Optional[StreamName] = None,
+        max_bytes: Optional[int] = None,
+    ) -> Coroutine[Any, Any, Logs]: ...
     def wait_for_log(
-        self, pattern: Union[str, "re.Pattern[str]"], timeout: Optional[Seconds] = None
+        self,
+        pattern: Union[str, "re.Pattern[str]"],
+        timeout: Optional[Seconds] = None,
+        *,
+        times: Optional[int] = None,
+        stream: Optional[StreamName] = None,
+        since: Union[int, Literal["now"], None] = None,
     ) -> Coroutine[Any, Any, LogMatch]: ...
     def wait_for_port(
         self,
@@ -179,7 +207,14 @@ class Process:
         owned: Owned = None,
     ) -> Coroutine[Any, Any, None]: ...
     def wait_for_exit(self, timeout: Optional[Seconds] = None) -> Coroutine[Any, Any, ExitResult]: ...
-    def stream_logs(self) -> LogStream: ...
+    def stream_logs(
+        self,
+        *,
+        since: Optional[int] = None,
+        replay: bool = True,
+        follow: bool = True,
+        stream: Optional[StreamName] = None,
+    ) -> LogStream: ...
 
 class ProcessScope:
     """The process methods a ``Sandbox`` and a ``Session`` share."""
@@ -208,8 +243,25 @@ class ProcessScope:
     ) -> Coroutine[Any, Any, None]: ...
     def stop_process(self, id: str) -> Coroutine[Any, Any, None]: ...
     def kill_all_processes(self) -> Coroutine[Any, Any, int]: ...
-    def get_process_logs(self, id: str) -> Coroutine[Any, Any, Logs]: ...
-    def stream_process_logs(self, id: str) -> LogStream: ...
+    def get_process_logs(
+        self,
+        id: str,
+        *,
+        since: Optional[int] = None,
+        tail: Optional[int] = None,
+        stream: Optional[StreamName] = None,
+        max_bytes: Optional[int] = None,
+    ) -> Coroutine[Any, Any, Logs]: ...
+    def stream_process_logs(
+        self,
+        id: str,
+        *,
+        since: Optional[int] = None,
+        replay: bool = True,
+        follow: bool = True,
+        stream: Optional[StreamName] = None,
+    ) -> LogStream: ...
+
     def exec(
         self,
         command: Command,
