@@ -9,10 +9,10 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** Ends a pending `write` when `cancel()` is called (the JS layer's `AbortSignal`). */
+/** Ends the pending calls given this token when `cancel()` is called. */
 export declare class NativeCancel {
   constructor()
-  /** Cancels every write given this token. */
+  /** Cancels every call given this token. */
   cancel(): void
 }
 
@@ -55,13 +55,16 @@ export declare class NativeProcess {
   resize(cols: number, rows: number): void
   /** Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file. */
   closeStdin(): Promise<undefined>
-  /** Output kept so far. */
-  logs(): NativeLogs
-  waitForLog(pattern: string | RegExp, timeoutMs?: number | null): Promise<NativeLogMatch>
-  waitForPort(port: number, options?: NativePortOptions | undefined | null): Promise<undefined>
-  waitForExit(timeoutMs?: number | undefined | null): Promise<NativeExit>
-  /** Kept output in read order, then live output, then `exit`. */
-  streamLogs(): NativeLogStream
+  /** Output kept so far, as selected (`since`, `tail`, `stream`, `maxBytes`). */
+  logs(query?: NativeLogQuery | undefined | null): NativeLogs
+  waitForLog(pattern: string | RegExp, options?: NativeLogWaitOptions | null, cancel?: NativeCancel | null): Promise<NativeLogMatch>
+  waitForPort(port: number, options?: NativePortOptions | null, cancel?: NativeCancel | null): Promise<undefined>
+  waitForExit(timeoutMs?: number | null, cancel?: NativeCancel | null): Promise<NativeExit>
+  /**
+   * Kept output in read order (from `since`; none without `replay`), then live
+   * output (none without `follow`), then `exit`.
+   */
+  streamLogs(options?: NativeLogStreamOptions | undefined | null): NativeLogStream
 }
 
 /** A sandbox: its root scope, sessions and `destroy`. */
@@ -105,9 +108,9 @@ export declare class NativeScope {
    */
   killAllProcesses(): Promise<number>
   /** Output kept for a process; unknown ids throw `PROCESS_NOT_FOUND`. */
-  getProcessLogs(id: string): NativeLogs
+  getProcessLogs(id: string, query?: NativeLogQuery | undefined | null): NativeLogs
   /** The log events of a process; unknown ids throw `PROCESS_NOT_FOUND`. */
-  streamProcessLogs(id: string): NativeLogStream
+  streamProcessLogs(id: string, options?: NativeLogStreamOptions | undefined | null): NativeLogStream
   /**
    * Runs a command to completion. With `onOutput`, the Promise resolves
    * `undefined` and the result (or error) arrives as the `done` event, after
@@ -176,6 +179,20 @@ export interface NativeLogMatch {
   groups?: Record<string, string | undefined | null>
   /** Where the match starts in `line`, in UTF-16 code units (as `RegExp` counts). */
   index: number
+  /** The cursor just after the line: `since` this finds the next match. */
+  cursor: number
+}
+
+/** `getLogs` options: which part of the kept output. */
+export interface NativeLogQuery {
+  /** Only output after this cursor. */
+  since?: number
+  /** Only the last N lines. */
+  tail?: number
+  /** `'stdout'` or `'stderr'`. */
+  stream?: string
+  /** At most this many bytes, the newest. */
+  maxBytes?: number
 }
 
 /** Output kept so far, and how many bytes of each stream the log limit dropped. */
@@ -184,6 +201,34 @@ export interface NativeLogs {
   stderr: string
   stdoutDropped: number
   stderrDropped: number
+  /** Where to continue from (`since`). */
+  cursor: number
+  /** Whether the log limit dropped output inside the window asked for. */
+  truncated: boolean
+}
+
+/** `logs()`/`streamProcessLogs()` options: where to start and whether to follow. */
+export interface NativeLogStreamOptions {
+  /** Start just after this cursor. */
+  since?: number
+  /** Replay kept output first (default true). */
+  replay?: boolean
+  /** Follow live output until the exit (default true). */
+  follow?: boolean
+  /** `'stdout'` or `'stderr'` only. */
+  stream?: string
+}
+
+/** `waitForLog`'s options (the JS layer turns a bare timeout into `{timeout}`). */
+export interface NativeLogWaitOptions {
+  /** Milliseconds before it rejects with `ProcessReadyTimeoutError`. */
+  timeout?: number
+  /** Resolve on the Nth matching line (default 1). */
+  times?: number
+  /** `'stdout'` or `'stderr'`: only that stream's lines. */
+  stream?: string
+  /** A cursor to read from, or `'now'` to ignore kept output. */
+  since?: number | 'now'
 }
 
 /** Options of `waitForPort`; times in milliseconds. */

@@ -49,6 +49,17 @@ pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
     }
 }
 
+/// A log cursor (`since`), judged by the core.
+pub(crate) fn cursor(v: Option<f64>) -> Result<Option<u64>> {
+    v.map(|v| procwright::input::cursor(procwright::input::integer("since", v)?))
+        .transpose()
+}
+
+/// `'stdout'` or `'stderr'`.
+pub(crate) fn stream(s: Option<String>) -> Result<Option<procwright::StreamKind>> {
+    s.map(|s| procwright::StreamKind::parse(&s)).transpose()
+}
+
 /// A byte limit (`None` when absent), judged by the core.
 pub(crate) fn byte_limit(what: &str, v: Option<f64>) -> Result<Option<usize>> {
     v.map(|v| procwright::input::byte_limit(what, procwright::input::integer(what, v)?))

@@ -1,6 +1,7 @@
 //! `NativeLogStream`: a core `LogStream` read from JavaScript, one event at a time.
 //! `close()` ends a pending read and drops the subscription at once.
 
+use crate::convert::{cursor, stream};
 use crate::error::promise;
 use napi::bindgen_prelude::*;
 use napi::Env;
@@ -12,6 +13,30 @@ use tokio::sync::{watch, Mutex};
 struct Shared {
     stream: Mutex<Option<LogStream>>,
     closed: watch::Sender<bool>,
+}
+
+/// `logs()`/`streamProcessLogs()` options: where to start and whether to follow.
+#[napi(object)]
+pub struct NativeLogStreamOptions {
+    /// Start just after this cursor.
+    pub since: Option<f64>,
+    /// Replay kept output first (default true).
+    pub replay: Option<bool>,
+    /// Follow live output until the exit (default true).
+    pub follow: Option<bool>,
+    /// `'stdout'` or `'stderr'` only.
+    pub stream: Option<String>,
+}
+
+impl NativeLogStreamOptions {
+    pub(crate) fn into_core(self) -> procwright::Result<procwright::LogStreamOptions> {
+        Ok(procwright::LogStreamOptions {
+            since: cursor(self.since)?,
+            replay: self.replay.unwrap_or(true),
+            follow: self.follow.unwrap_or(true),
+            stream: stream(self.stream)?,
+        })
+    }
 }
 
 /// The events of one process: kept output, live output, then `exit`.

@@ -8,6 +8,7 @@
 
 #![deny(clippy::all)]
 
+mod cancel;
 mod convert;
 mod error;
 mod event;

@@ -1,13 +1,14 @@
 //! `NativeProcess`: the live fields of a core `Process`, its kill and its waits.
 
+use crate::cancel::{NativeCancel, Watch};
 use crate::convert::{epoch_ms, millis, signal};
 use crate::error::promise;
-use crate::event::NativeLogStream;
-use crate::logs::NativeLogs;
+use crate::event::{NativeLogStream, NativeLogStreamOptions};
+use crate::logs::{NativeLogQuery, NativeLogs};
 use crate::pattern::PatternArg;
 use crate::port::NativePortOptions;
 use crate::status::NativeExit;
-use crate::wait::NativeLogMatch;
+use crate::wait::{NativeLogMatch, NativeLogWaitOptions};
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
@@ -106,21 +107,10 @@ impl NativeProcess {
         cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'env, ()>> {
         let (p, data) = (self.inner.clone(), crate::convert::bytes(data));
-        let mut cancelled = cancel.map(|c| c.0.subscribe());
+        let watch = Watch::new(cancel);
         promise(
             env,
-            async move {
-                let Some(rx) = cancelled.as_mut() else {
-                    return p.write(&data).await;
-                };
-                tokio::select! {
-                    r = p.write(&data) => r,
-                    _ = rx.wait_for(|c| *c) => Err(procwright::Error::new(
-                        procwright::ErrorCode::ProcessError,
-                        format!("the write to process {:?} was aborted", p.id()),
-                    ).with_process(p.id())),
-                }
-            },
+            async move { watch.run(p.write(&data), || aborted(&p, "write to")).await },
             |_, ()| Ok(()),
         )
     }
@@ -140,39 +130,53 @@ impl NativeProcess {
         promise(env, async move { p.close_stdin().await }, |_, ()| Ok(()))
     }
 
-    /// Output kept so far.
+    /// Output kept so far, as selected (`since`, `tail`, `stream`, `maxBytes`).
     #[napi]
-    pub fn logs(&self) -> NativeLogs {
-        self.inner.logs().into()
+    pub fn logs(&self, env: Env, query: Option<NativeLogQuery>) -> Result<NativeLogs> {
+        query
+            .map_or_else(|| Ok(Default::default()), NativeLogQuery::into_core)
+            .and_then(|q| self.inner.get_logs(&q))
+            .map(NativeLogs::from)
+            .map_err(|e| crate::error::throwable(&env, e))
     }
 
-    #[napi(ts_args_type = "pattern: string | RegExp, timeoutMs?: number | null")]
+    #[napi(
+        ts_args_type = "pattern: string | RegExp, options?: NativeLogWaitOptions | null, cancel?: NativeCancel | null"
+    )]
     pub fn wait_for_log<'env>(
         &self,
         env: &'env Env,
         pattern: PatternArg,
-        timeout_ms: Option<f64>,
+        options: Option<NativeLogWaitOptions>,
+        cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'env, NativeLogMatch>> {
-        let p = self.inner.clone();
+        let (p, watch) = (self.inner.clone(), Watch::new(cancel));
         promise(
             env,
             async move {
                 let pattern = pattern.compile()?;
-                let timeout = millis("timeout", timeout_ms)?;
-                p.wait_for_log(&pattern, timeout).await
+                let options = options.map_or_else(|| Ok(Default::default()), |o| o.into_core())?;
+                watch
+                    .run(p.wait_for_log_with(&pattern, &options), || {
+                        aborted(&p, "wait for a log line of")
+                    })
+                    .await
             },
             |_, m| Ok(m.into()),
         )
     }
 
-    #[napi]
+    #[napi(
+        ts_args_type = "port: number, options?: NativePortOptions | null, cancel?: NativeCancel | null"
+    )]
     pub fn wait_for_port<'env>(
         &self,
         env: &'env Env,
         port: f64,
         options: Option<NativePortOptions>,
+        cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'env, ()>> {
-        let p = self.inner.clone();
+        let (p, watch) = (self.inner.clone(), Watch::new(cancel));
         promise(
             env,
             async move {
@@ -181,50 +185,60 @@ impl NativeProcess {
                     Some(o) => o.into_core()?,
                     None => PortWaitOptions::default(),
                 };
-                p.wait_for_port(port, &options).await
+                watch
+                    .run(p.wait_for_port(port, &options), || {
+                        aborted(&p, "wait for a port of")
+                    })
+                    .await
             },
             |_, ()| Ok(()),
         )
     }
 
-    #[napi]
+    #[napi(ts_args_type = "timeoutMs?: number | null, cancel?: NativeCancel | null")]
     pub fn wait_for_exit<'env>(
         &self,
         env: &'env Env,
         timeout_ms: Option<f64>,
+        cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'env, NativeExit>> {
-        let p = self.inner.clone();
+        let (p, watch) = (self.inner.clone(), Watch::new(cancel));
         promise(
             env,
             async move {
                 let timeout = millis("timeout", timeout_ms)?;
-                p.wait_for_exit(timeout).await
+                watch
+                    .run(p.wait_for_exit(timeout), || {
+                        aborted(&p, "wait for the exit of")
+                    })
+                    .await
             },
             |_, e| Ok(e.into()),
         )
     }
 
-    /// Kept output in read order, then live output, then `exit`.
+    /// Kept output in read order (from `since`; none without `replay`), then live
+    /// output (none without `follow`), then `exit`.
     #[napi]
-    pub fn stream_logs(&self) -> NativeLogStream {
-        NativeLogStream::new(self.inner.stream_logs())
+    pub fn stream_logs(
+        &self,
+        env: Env,
+        options: Option<NativeLogStreamOptions>,
+    ) -> Result<NativeLogStream> {
+        options
+            .map_or_else(|| Ok(Default::default()), NativeLogStreamOptions::into_core)
+            .and_then(|o| self.inner.stream_logs_with(&o))
+            .map(NativeLogStream::new)
+            .map_err(|e| crate::error::throwable(&env, e))
     }
 }
 
-/// Ends a pending `write` when `cancel()` is called (the JS layer's `AbortSignal`).
-#[napi]
-pub struct NativeCancel(tokio::sync::watch::Sender<bool>);
-
-#[napi]
-impl NativeCancel {
-    #[napi(constructor)]
-    pub fn new() -> Self {
-        NativeCancel(tokio::sync::watch::Sender::new(false))
-    }
-
-    /// Cancels every write given this token.
-    #[napi]
-    pub fn cancel(&self) {
-        self.0.send_replace(true);
-    }
+/// The error an aborted call ends with; the JS layer rejects with the signal's reason
+/// instead, so this is what a caller without the JS layer sees.
+fn aborted(p: &procwright::Process, what: &str) -> procwright::Error {
+    procwright::Error::new(
+        procwright::ErrorCode::ProcessError,
+        format!("the {what} process {:?} was aborted", p.id()),
+    )
+    .with_process(p.id())
 }

@@ -2,9 +2,9 @@
 
 use crate::convert::{command, env as env_changes, millis, signal};
 use crate::error::{promise, throwable};
-use crate::event::NativeLogStream;
+use crate::event::{NativeLogStream, NativeLogStreamOptions};
 use crate::exec::{self, NativeExecOptions, NativeExecResult};
-use crate::logs::NativeLogs;
+use crate::logs::{NativeLogQuery, NativeLogs};
 use crate::observer::{self, Event, Observer};
 use crate::process::NativeProcess;
 use napi::bindgen_prelude::*;
@@ -171,18 +171,30 @@ impl NativeScope {
 
     /// Output kept for a process; unknown ids throw `PROCESS_NOT_FOUND`.
     #[napi]
-    pub fn get_process_logs(&self, env: Env, id: String) -> Result<NativeLogs> {
-        self.scope
-            .get_process_logs(&id)
+    pub fn get_process_logs(
+        &self,
+        env: Env,
+        id: String,
+        query: Option<NativeLogQuery>,
+    ) -> Result<NativeLogs> {
+        query
+            .map_or_else(|| Ok(Default::default()), NativeLogQuery::into_core)
+            .and_then(|q| self.scope.get_process_logs_with(&id, &q))
             .map(NativeLogs::from)
             .map_err(|e| throwable(&env, e))
     }
 
     /// The log events of a process; unknown ids throw `PROCESS_NOT_FOUND`.
     #[napi]
-    pub fn stream_process_logs(&self, env: Env, id: String) -> Result<NativeLogStream> {
-        self.scope
-            .stream_process_logs(&id)
+    pub fn stream_process_logs(
+        &self,
+        env: Env,
+        id: String,
+        options: Option<NativeLogStreamOptions>,
+    ) -> Result<NativeLogStream> {
+        options
+            .map_or_else(|| Ok(Default::default()), NativeLogStreamOptions::into_core)
+            .and_then(|o| self.scope.stream_process_logs_with(&id, &o))
             .map(NativeLogStream::new)
             .map_err(|e| throwable(&env, e))
     }

@@ -1,7 +1,48 @@
 //! `NativeLogMatch`: the line that satisfied `waitForLog`.
 
+use napi::bindgen_prelude::Either;
 use napi_derive::napi;
+use procwright::input;
 use std::collections::BTreeMap;
+
+/// `waitForLog`'s options (the JS layer turns a bare timeout into `{timeout}`).
+#[napi(object)]
+pub struct NativeLogWaitOptions {
+    /// Milliseconds before it rejects with `ProcessReadyTimeoutError`.
+    pub timeout: Option<f64>,
+    /// Resolve on the Nth matching line (default 1).
+    pub times: Option<f64>,
+    /// `'stdout'` or `'stderr'`: only that stream's lines.
+    pub stream: Option<String>,
+    /// A cursor to read from, or `'now'` to ignore kept output.
+    #[napi(ts_type = "number | 'now'")]
+    pub since: Option<Either<f64, String>>,
+}
+
+impl NativeLogWaitOptions {
+    pub(crate) fn into_core(self) -> procwright::Result<procwright::LogWaitOptions> {
+        Ok(procwright::LogWaitOptions {
+            timeout: crate::convert::millis("timeout", self.timeout)?,
+            times: match self.times {
+                Some(t) => input::times(input::integer("times", t)?)?,
+                None => 1,
+            },
+            stream: crate::convert::stream(self.stream)?,
+            since: match self.since {
+                None => procwright::LogSince::Start,
+                Some(Either::A(c)) => {
+                    procwright::LogSince::Cursor(input::cursor(input::integer("since", c)?)?)
+                }
+                Some(Either::B(s)) if s == "now" => procwright::LogSince::Now,
+                Some(Either::B(s)) => {
+                    return Err(procwright::Error::invalid(format!(
+                        "since must be a cursor or 'now', got {s:?}"
+                    )))
+                }
+            },
+        })
+    }
+}
 
 /// `waitForLog`'s result; the JS layer turns `match` into a RegExp-like match array.
 #[napi(object)]
@@ -17,6 +58,8 @@ pub struct NativeLogMatch {
     pub groups: Option<BTreeMap<String, Option<String>>>,
     /// Where the match starts in `line`, in UTF-16 code units (as `RegExp` counts).
     pub index: u32,
+    /// The cursor just after the line: `since` this finds the next match.
+    pub cursor: f64,
 }
 
 impl From<procwright::LogMatch> for NativeLogMatch {
@@ -30,6 +73,7 @@ impl From<procwright::LogMatch> for NativeLogMatch {
             matched: m.groups,
             groups: (!m.named.is_empty()).then_some(m.named),
             index,
+            cursor: m.cursor as f64,
             line: m.line,
         }
     }

@@ -3,6 +3,7 @@
 // (empty commands, NUL bytes, ranges, ids) is the core's.
 
 import { InvalidArgumentError, invalid } from './errors'
+import { NativeCancel } from '../native/binding'
 
 /** Environment changes: `null` or `undefined` removes a variable. */
 export type EnvLike = Record<string, string | null | undefined> | Map<string, string | null | undefined>
@@ -65,6 +66,32 @@ export function callback<F extends (...args: never[]) => unknown>(options: Recor
   if (fn === undefined || fn === null) return undefined
   if (typeof fn !== 'function') throw invalid(`${name} must be a function, got ${describe(fn)}`)
   return fn as F
+}
+
+/**
+ * Runs a native call that takes a cancel token, ending it when `signal` aborts: the
+ * call rejects with the signal's reason, as `fetch` does, and its work stops.
+ */
+export async function abortable<T>(signal: AbortSignal | undefined, run: (cancel: NativeCancel | null) => Promise<T>): Promise<T> {
+  if (signal === undefined) return run(null)
+  signal.throwIfAborted()
+  const cancel = new NativeCancel()
+  const onAbort = (): void => cancel.cancel()
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await run(cancel)
+  } catch (e) {
+    if (signal.aborted) throw signal.reason
+    throw e
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** A timeout in milliseconds, or an options object carrying `timeout` and more. */
+export function timeoutOptions(what: string, value: unknown): Record<string, unknown> {
+  if (typeof value === 'number') return { timeout: value }
+  return optionsObject(what, value)
 }
 
 /** An `AbortSignal` option, or `undefined`. */

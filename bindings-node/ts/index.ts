@@ -17,7 +17,7 @@ export {
   type SandboxErrorOptions,
 } from './errors'
 export type { EnvLike } from './convert'
-export { LogEventIterator, type LogEvent } from './logs'
+export { LogEventIterator, type LogEvent, type LogStreamOptions } from './logs'
 export {
   Process,
   type ProcessStatus,
@@ -28,6 +28,9 @@ export {
   type WaitForLogResult,
   type WaitForPortOptions,
   type WaitForExitResult,
+  type WaitForLogOptions,
+  type WaitForExitOptions,
+  type GetLogsOptions,
   type ProcessLogs,
 } from './process'
 export { ProcessScope, type ProcessOptions, type ExecOptions, type ExecResult, type StreamProcessLogsOptions } from './scope'

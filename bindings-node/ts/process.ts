@@ -2,9 +2,9 @@
 // waits and `kill` are the core's.
 
 import { call, convertError, invalid } from './errors'
-import { abortSignal, describe, killTimeout, optionsObject } from './convert'
-import { INTERNAL, LogEventIterator } from './logs'
-import { NativeCancel, NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
+import { abortable, abortSignal, describe, killTimeout, optionsObject, timeoutOptions } from './convert'
+import { INTERNAL, LogEventIterator, type LogStreamOptions } from './logs'
+import { NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
 
 /** Where a process is in its life; `completed`, `failed`, `killed` and `error` are final. */
 export type ProcessStatus = 'starting' | 'running' | 'completed' | 'failed' | 'killed' | 'error'
@@ -39,6 +39,42 @@ export interface WaitForLogResult {
   match: LogMatchArray | null
   /** The stream the line came from. */
   stream: 'stdout' | 'stderr'
+  /** The position just after the line: `since` this finds the next match. */
+  cursor: number
+}
+
+/** Options of `waitForLog` (a bare number is the timeout). */
+export interface WaitForLogOptions {
+  /** Milliseconds before it rejects with `ProcessReadyTimeoutError`; by default none. */
+  timeout?: number
+  /** Resolve on the Nth matching line (default 1); a line counts once. */
+  times?: number
+  /** Only lines of `'stdout'` or of `'stderr'`. */
+  stream?: 'stdout' | 'stderr'
+  /** Read from this cursor, or `'now'` to ignore the output kept so far. */
+  since?: number | 'now'
+  /** Aborting ends the wait (it rejects with the signal's reason); the process runs on. */
+  signal?: AbortSignal
+}
+
+/** Options of `waitForExit` (a bare number is the timeout). */
+export interface WaitForExitOptions {
+  /** Milliseconds before it rejects with `ProcessReadyTimeoutError`; by default none. */
+  timeout?: number
+  /** Aborting ends the wait (it rejects with the signal's reason); the process runs on. */
+  signal?: AbortSignal
+}
+
+/** Options of `getLogs` and `getProcessLogs`. */
+export interface GetLogsOptions {
+  /** Only output after this cursor (from a previous reply, an event or a match). */
+  since?: number
+  /** Only the last N lines (of both streams together, in the order they were read). */
+  tail?: number
+  /** Only `'stdout'` or only `'stderr'` (the other comes back empty). */
+  stream?: 'stdout' | 'stderr'
+  /** At most this many bytes, the newest. */
+  maxBytes?: number
 }
 
 /** Options of `waitForPort`. */
@@ -61,6 +97,8 @@ export interface WaitForPortOptions {
    * process outside the tree that started before this process.
    */
   owned?: boolean | 'auto'
+  /** Aborting ends the wait (it rejects with the signal's reason); the process runs on. */
+  signal?: AbortSignal
 }
 
 /** How a process ended. */
@@ -83,6 +121,10 @@ export interface ProcessLogs {
   stdoutDropped: number
   /** Bytes of stderr dropped (oldest first) to stay within `logLimit`. */
   stderrDropped: number
+  /** Where to continue from: `getLogs({since: cursor})` returns only newer output. */
+  cursor: number
+  /** Whether `logLimit` dropped output inside the window asked for. */
+  truncated: boolean
 }
 
 function matchArray(m: NativeLogMatch): LogMatchArray | null {
@@ -169,22 +211,7 @@ export class Process {
       throw invalid(`data must be a string or a Uint8Array, got ${describe(data)}`)
     }
     const signal = abortSignal(optionsObject('write options', options).signal, 'options.signal')
-    if (signal === undefined) {
-      await call(() => this.#native.write(data, null))
-      return
-    }
-    signal.throwIfAborted()
-    const cancel = new NativeCancel()
-    const onAbort = (): void => cancel.cancel()
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      await call(() => this.#native.write(data, cancel))
-    } catch (e) {
-      if (signal.aborted) throw signal.reason
-      throw e
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+    await abortable(signal, (cancel) => call(() => this.#native.write(data, cancel)))
   }
 
   /** Resizes the terminal of a process started with `pty` (it gets SIGWINCH). */
@@ -207,31 +234,56 @@ export class Process {
     return this.#native.status as ProcessStatus
   }
 
-  /** The output kept so far. */
-  async getLogs(): Promise<ProcessLogs> {
-    return this.#native.logs()
+  /**
+   * The output kept so far, with the `cursor` to continue from: only after `since`,
+   * only the last `tail` lines, only one `stream`, at most the newest `maxBytes`.
+   */
+  async getLogs(options?: GetLogsOptions): Promise<ProcessLogs> {
+    return call(() => this.#native.logs(optionsObject('getLogs options', options)))
   }
 
-  /** Waits for a line of stdout or stderr that matches `pattern`. */
-  async waitForLog(pattern: string | RegExp, timeout?: number): Promise<WaitForLogResult> {
-    const m = await call(() => this.#native.waitForLog(pattern, timeout ?? null))
-    return { line: m.line, match: matchArray(m), stream: m.stream as 'stdout' | 'stderr' }
+  /**
+   * Waits for a line of stdout or stderr that matches `pattern`: the `times`-th, of one
+   * `stream`, from a cursor or from `'now'`. A number as second argument is the timeout.
+   */
+  async waitForLog(pattern: string | RegExp, timeoutOrOptions?: number | WaitForLogOptions): Promise<WaitForLogResult> {
+    const { signal, ...o } = timeoutOptions('waitForLog options', timeoutOrOptions)
+    const m = await abortable(abortSignal(signal, 'options.signal'), (cancel) =>
+      call(() => this.#native.waitForLog(pattern, o, cancel)),
+    )
+    return { line: m.line, match: matchArray(m), stream: m.stream as 'stdout' | 'stderr', cursor: m.cursor }
   }
 
   /** Waits until `port` answers HTTP with an accepted status, or accepts (`tcp`). */
   async waitForPort(port: number, options?: WaitForPortOptions): Promise<void> {
-    await call(() => this.#native.waitForPort(port, optionsObject('waitForPort options', options) as NativePortOptions))
+    const { signal, ...o } = optionsObject('waitForPort options', options)
+    await abortable(abortSignal(signal, 'options.signal'), (cancel) =>
+      call(() => this.#native.waitForPort(port, o as NativePortOptions, cancel)),
+    )
   }
 
   /** Waits for the process to end; resolves at once for an ended process. */
-  async waitForExit(timeout?: number): Promise<WaitForExitResult> {
-    const e = await call(() => this.#native.waitForExit(timeout ?? null))
+  async waitForExit(timeoutOrOptions?: number | WaitForExitOptions): Promise<WaitForExitResult> {
+    const { signal, timeout } = timeoutOptions('waitForExit options', timeoutOrOptions)
+    const e = await abortable(abortSignal(signal, 'options.signal'), (cancel) =>
+      call(() => this.#native.waitForExit((timeout as number | undefined) ?? null, cancel)),
+    )
     return { exitCode: e.exitCode ?? null, signal: e.signal ?? null, status: e.status as ProcessStatus }
   }
 
-  /** Retained output first, then live output, then `exit` last. */
-  logs(): LogEventIterator {
-    return new LogEventIterator(INTERNAL, this.#native.streamLogs())
+  /**
+   * Kept output first (from `since`; none with `replay: false`), then live output
+   * (none with `follow: false`), then `exit` last.
+   */
+  logs(options?: LogStreamOptions): LogEventIterator {
+    const { signal, ...o } = optionsObject('logs options', options)
+    const s = abortSignal(signal, 'options.signal')
+    s?.throwIfAborted()
+    try {
+      return new LogEventIterator(INTERNAL, this.#native.streamLogs(o), s)
+    } catch (e) {
+      throw convertError(e)
+    }
   }
 
   /** The fields as a plain object, for `JSON.stringify` and logs. */

@@ -5,7 +5,7 @@ import { call, convertError, type SandboxError } from './errors'
 import { abortSignal, callback, command, env, killTimeout, optionsObject, type EnvLike } from './convert'
 import { invoke, processDispatcher, type NativeEvent, type ProcessCallbacks } from './callbacks'
 import { INTERNAL } from './logs'
-import { Process, type ProcessLogs, type SignalLike, type KillOptions } from './process'
+import { Process, type GetLogsOptions, type ProcessLogs, type SignalLike, type KillOptions } from './process'
 import { sseReadableStream } from './sse'
 import type { NativeExecResult, NativeScope } from '../native/binding'
 
@@ -65,8 +65,16 @@ export interface ExecOptions {
 /** What `exec` resolves with: the output, the exit code and `duration` in milliseconds. */
 export type ExecResult = NativeExecResult
 
-/** Options of `streamProcessLogs`. */
+/** Options of `streamProcessLogs`: as `Process.logs()`'s; each frame's `id:` is its cursor. */
 export interface StreamProcessLogsOptions {
+  /** Start just after this cursor: the `id` of the last frame read, to resume. */
+  since?: number
+  /** Replay kept output first (default `true`); `false` starts at the live end. */
+  replay?: boolean
+  /** Follow live output until `exit` (default `true`); `false` ends after the kept output. */
+  follow?: boolean
+  /** Only `'stdout'` or only `'stderr'`. */
+  stream?: 'stdout' | 'stderr'
   /** Aborting errors the stream with the signal's reason and releases it. */
   signal?: AbortSignal
 }
@@ -140,15 +148,15 @@ export class ProcessScope {
   }
 
   /** The output kept for the process with this id. */
-  async getProcessLogs(id: string): Promise<ProcessLogs> {
-    return call(() => this.#scope.getProcessLogs(id))
+  async getProcessLogs(id: string, options?: GetLogsOptions): Promise<ProcessLogs> {
+    return call(() => this.#scope.getProcessLogs(id, optionsObject('getProcessLogs options', options)))
   }
 
   /** A stream of SSE frames (`data: <json>\n\n`); read it with `parseSSEStream`. */
   async streamProcessLogs(id: string, options?: StreamProcessLogsOptions): Promise<ReadableStream<Uint8Array>> {
-    const o = optionsObject('streamProcessLogs options', options)
-    const signal = abortSignal(o.signal, 'options.signal')
-    const stream = await call(() => this.#scope.streamProcessLogs(id))
+    const { signal: s, ...o } = optionsObject('streamProcessLogs options', options)
+    const signal = abortSignal(s, 'options.signal')
+    const stream = await call(() => this.#scope.streamProcessLogs(id, o))
     return sseReadableStream(stream, signal)
   }
 

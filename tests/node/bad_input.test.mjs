@@ -58,9 +58,17 @@ test('process options', HANG_GUARD, async () => {
 
 test('waits', HANG_GUARD, async () => {
   for (const t of [-5, NaN, -Infinity, Infinity, 'soon', {}]) {
-    await bad(p.waitForLog('x', t))
-    await bad(p.waitForExit(t))
+    // A bare number is the timeout; an object is the options form ({} is no options).
+    if (typeof t !== 'object') {
+      await bad(p.waitForLog('x', t))
+      await bad(p.waitForExit(t))
+    }
+    await bad(p.waitForLog('x', { timeout: t }))
+    await bad(p.waitForExit({ timeout: t }))
     await bad(p.waitForPort(3000, { timeout: t }))
+  }
+  for (const o of [{ times: 0 }, { times: 1.5 }, { times: '2' }, { stream: 'both' }, { since: -1 }, { since: 'then' }, { signal: {} }]) {
+    await bad(p.waitForLog('x', o))
   }
   await bad(p.waitForLog(''), 'INVALID_PATTERN')
   for (const pat of [42, null, undefined, {}, [], new Date()]) {

@@ -53,7 +53,7 @@ test('logs(): an early break releases the subscription', HANG_GUARD, async () =>
   await slow.kill()
 })
 
-test('streamProcessLogs: a ReadableStream<Uint8Array> of `data: <json>\\n\\n` frames', HANG_GUARD, async () => {
+test('streamProcessLogs: a ReadableStream<Uint8Array> of `id: <cursor>\\ndata: <json>\\n\\n` frames', HANG_GUARD, async () => {
   const p = await sandbox.startProcess('printf "a\\n"; printf "b\\n" >&2')
   const stream = await sandbox.streamProcessLogs(p.id)
   assert.ok(stream instanceof ReadableStream)
@@ -64,8 +64,10 @@ test('streamProcessLogs: a ReadableStream<Uint8Array> of `data: <json>\\n\\n` fr
   }
   const text = chunks.join('')
   const frames = text.split('\n\n').filter(Boolean)
-  for (const f of frames) assert.match(f, /^data: \{.*\}$/)
-  const events = frames.map((f) => JSON.parse(f.slice(6)))
+  for (const f of frames) assert.match(f, /^id: \d+\ndata: \{.*\}$/)
+  const events = frames.map((f) => JSON.parse(f.slice(f.indexOf('\n') + 7)))
+  // Each frame's id is its event's cursor.
+  for (const f of frames) assert.equal(Number(f.slice(4, f.indexOf('\n'))), JSON.parse(f.slice(f.indexOf('\n') + 7)).cursor)
   assert.equal(events.at(-1).type, 'exit')
   assert.equal(events.at(-1).exitCode, 0)
   assert.deepEqual(events.slice(0, -1).map((e) => e.data).sort(), ['a\n', 'b\n'])
