@@ -24,6 +24,7 @@ mod group;
 pub mod input;
 mod lifecycle;
 mod lines;
+mod listening;
 mod logfile;
 mod logs;
 mod matcher;
@@ -56,6 +57,7 @@ pub use command::{Command, EnvChanges};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{LogEvent, LogEventKind, LogStream, LogStreamOptions};
 pub use exec::{ExecOptions, ExecResult, OutputCallback, DEFAULT_MAX_BUFFER};
+pub use listening::{IpFamily, ListeningPort};
 pub use logfile::ROTATE_AT;
 pub use logs::{LogQuery, Logs, StreamKind};
 #[doc(hidden)]

@@ -4,6 +4,7 @@ use crate::duration;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{LogStream, LogStreamOptions};
 use crate::group;
+use crate::listening::ListeningPort;
 use crate::logs::{LogQuery, LogStore, Logs, StreamKind};
 use crate::pattern::Pattern;
 use crate::port::PortWaitOptions;
@@ -358,6 +359,21 @@ impl Process {
     /// Waits until `port` accepts connections (tcp) or answers with an accepted status (http).
     pub async fn wait_for_port(&self, port: u16, options: &PortWaitOptions) -> Result<()> {
         crate::port::wait_for_port(self, port, options).await
+    }
+
+    /// Waits until the process tree listens on any TCP port, and returns that port.
+    /// Only `timeout` and `interval` of the options apply: there is nothing to probe.
+    pub async fn wait_for_any_port(&self, options: &PortWaitOptions) -> Result<u16> {
+        crate::listening::wait_for_any_port(self, options).await
+    }
+
+    /// The TCP sockets in LISTEN state that the process or its tree holds (descendants,
+    /// its group, and processes carrying its tag).
+    pub async fn get_ports(&self) -> Vec<ListeningPort> {
+        let tree = crate::listening::Tree::of(self);
+        tokio::task::spawn_blocking(move || crate::listening::ports_of(&[tree]))
+            .await
+            .unwrap_or_default()
     }
 
     /// Reaps the child if it has exited; the outcome is recorded once, whoever asks first.

@@ -69,6 +69,26 @@ impl ProcTable {
         self.procs.values()
     }
 
+    /// Which of `leaders` (pid → index) has `pid` in its tree, as [`Self::in_tree`]
+    /// judges, with one walk up the ancestors for all leaders.
+    pub fn tree_of(&self, pid: u32, leaders: &HashMap<u32, usize>) -> Option<usize> {
+        let mut cur = pid;
+        for _ in 0..self.procs.len().min(4096) + 1 {
+            if let Some(&i) = leaders.get(&cur) {
+                return Some(i);
+            }
+            let s = self.procs.get(&cur)?;
+            if let Some(&i) = leaders.get(&s.pgrp) {
+                return Some(i);
+            }
+            if s.ppid == 0 || s.ppid == cur {
+                return None;
+            }
+            cur = s.ppid;
+        }
+        None
+    }
+
     /// Whether `pid` is `leader`, a descendant of it, or in its process group (which
     /// keeps members whose parent exited and who were reparented elsewhere).
     pub fn in_tree(&self, pid: u32, leader: u32) -> bool {

@@ -181,6 +181,19 @@ impl Scope {
         Ok(self.require(id)?.logs())
     }
 
+    /// The listening TCP sockets of every process of this scope (see
+    /// [`Process::get_ports`]), with one read of `/proc` for all.
+    pub async fn list_ports(&self) -> Vec<crate::listening::ListeningPort> {
+        let trees: Vec<_> = self
+            .list_processes()
+            .iter()
+            .map(crate::listening::Tree::of)
+            .collect();
+        tokio::task::spawn_blocking(move || crate::listening::ports_of(&trees))
+            .await
+            .unwrap_or_default()
+    }
+
     /// Part of the output kept for a process (see [`Process::get_logs`]).
     pub fn get_process_logs_with(&self, id: &str, query: &LogQuery) -> Result<Logs> {
         self.require(id)?.get_logs(query)

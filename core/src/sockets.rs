@@ -54,7 +54,12 @@ fn canonical(ip: IpAddr) -> IpAddr {
 /// Every listening TCP socket on `port`, IPv4 and IPv6; empty if the kernel's tables
 /// cannot be read.
 pub(crate) fn listeners_on(port: u16) -> Vec<Listener> {
-    diag::listeners_on(port).unwrap_or_else(|| procnet::listeners_on(port))
+    diag::listeners_on(Some(port)).unwrap_or_else(|| procnet::listeners_on(Some(port)))
+}
+
+/// Every listening TCP socket, IPv4 and IPv6, on any port.
+pub(crate) fn all_listeners() -> Vec<Listener> {
+    diag::listeners_on(None).unwrap_or_else(|| procnet::listeners_on(None))
 }
 
 /// Why a process's sockets could not be listed.

@@ -22,9 +22,10 @@ const MSG_LEN: usize = 72;
 const IPPROTO_TCP: u8 = 6;
 const TCP_LISTEN: u32 = 10;
 
-/// The listening TCP sockets on `port` of both families; `None` if the kernel does
-/// not answer (no `sock_diag`, as in some sandboxes), so the caller can read `/proc`.
-pub(crate) fn listeners_on(port: u16) -> Option<Vec<Listener>> {
+/// The listening TCP sockets on `port` (on every port for `None`) of both families;
+/// `None` if the kernel does not answer (no `sock_diag`, as in some sandboxes), so the
+/// caller can read `/proc`.
+pub(crate) fn listeners_on(port: Option<u16>) -> Option<Vec<Listener>> {
     let fd = rustix::net::socket(
         AddressFamily::NETLINK,
         SocketType::DGRAM,
@@ -43,8 +44,8 @@ pub(crate) fn listeners_on(port: u16) -> Option<Vec<Listener>> {
     Some(out)
 }
 
-fn dump(fd: &OwnedFd, family: Family, port: u16) -> Option<Vec<Listener>> {
-    send(fd, &request(family, port), SendFlags::empty()).ok()?;
+fn dump(fd: &OwnedFd, family: Family, port: Option<u16>) -> Option<Vec<Listener>> {
+    send(fd, &request(family, port.unwrap_or(0)), SendFlags::empty()).ok()?;
     let mut out = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
     loop {
@@ -59,9 +60,10 @@ fn dump(fd: &OwnedFd, family: Family, port: u16) -> Option<Vec<Listener>> {
             match kind {
                 NLMSG_DONE => return Some(out),
                 NLMSG_ERROR => return None,
-                SOCK_DIAG_BY_FAMILY => {
-                    out.extend(parse_msg(&rest[NLMSG_HDRLEN..len]).filter(|l| l.port == port))
-                }
+                SOCK_DIAG_BY_FAMILY => out.extend(
+                    parse_msg(&rest[NLMSG_HDRLEN..len])
+                        .filter(|l| port.map_or(true, |p| l.port == p)),
+                ),
                 _ => {}
             }
             rest = rest.get((len + 3) & !3..).unwrap_or_default();
@@ -70,7 +72,7 @@ fn dump(fd: &OwnedFd, family: Family, port: u16) -> Option<Vec<Listener>> {
 }
 
 /// A dump request for the LISTEN sockets of one family on `port` (the kernel filters
-/// the listening table by source port itself).
+/// the listening table by source port itself; 0 asks for every port).
 fn request(family: Family, port: u16) -> [u8; NLMSG_HDRLEN + REQ_LEN] {
     let mut req = [0u8; NLMSG_HDRLEN + REQ_LEN];
     req[0..4].copy_from_slice(&((NLMSG_HDRLEN + REQ_LEN) as u32).to_ne_bytes());
@@ -134,11 +136,11 @@ mod tests {
     fn the_kernel_lists_a_listener_of_this_process_with_its_procfs_inode() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
-        let Some(found) = listeners_on(port) else {
+        let Some(found) = listeners_on(Some(port)) else {
             eprintln!("no sock_diag here; the /proc fallback is used");
             return;
         };
-        let from_proc = super::super::procnet::listeners_on(port);
+        let from_proc = super::super::procnet::listeners_on(Some(port));
         assert_eq!(found, from_proc);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].addr, IpAddr::from([127, 0, 0, 1]));

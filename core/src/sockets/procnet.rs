@@ -7,16 +7,16 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// `st` of a listening socket (`TCP_LISTEN`).
 const LISTEN: &str = "0A";
 
-/// Every listening socket on `port`, from both tables; a table that cannot be read
-/// (no `/proc`, no IPv6) lists nothing.
-pub(crate) fn listeners_on(port: u16) -> Vec<Listener> {
+/// Every listening socket on `port` (on every port for `None`), from both tables; a
+/// table that cannot be read (no `/proc`, no IPv6) lists nothing.
+pub(crate) fn listeners_on(port: Option<u16>) -> Vec<Listener> {
     let mut out = Vec::new();
     for (path, family) in [
         ("/proc/net/tcp", Family::Ipv4),
         ("/proc/net/tcp6", Family::Ipv6),
     ] {
         if let Ok(text) = std::fs::read_to_string(path) {
-            out.extend(parse_table(&text, family).filter(|l| l.port == port));
+            out.extend(parse_table(&text, family).filter(|l| port.map_or(true, |p| l.port == p)));
         }
     }
     out
