@@ -15,6 +15,7 @@ mod future;
 mod logs;
 mod observer;
 mod pattern;
+mod ports;
 mod process;
 mod sandbox;
 mod scope;
@@ -68,6 +69,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<event::LogEvent>()?;
     m.add_class::<event::LogStream>()?;
     m.add_class::<exec::ExecResult>()?;
+    m.add_class::<ports::ListeningPort>()?;
+    m.add_class::<ports::PortReady>()?;
     m.add_function(wrap_pyfunction!(sandbox::get_sandbox, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown_all, m)?)?;
     m.add_function(wrap_pyfunction!(_at_exit, m)?)?;

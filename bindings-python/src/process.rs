@@ -9,6 +9,7 @@ use crate::error::IntoPyResult;
 use crate::event::LogStream;
 use crate::future::{ready, spawn, Nothing};
 use crate::logs::Logs;
+use crate::ports::PortReady;
 use crate::status::ExitResult;
 use crate::wait::LogMatch;
 use procwright::{PortMode, PortWaitOptions, StatusRange, DEFAULT_KILL_TIMEOUT};
@@ -179,12 +180,14 @@ impl Process {
     /// Waits until `port` answers HTTP with an accepted status (`mode="http"`) or
     /// accepts a connection (`mode="tcp"`). `owned`: whose listener counts (`True`: the
     /// process tree's only; `False`: any; `None`/`"auto"`: any but a stale server's).
-    #[pyo3(signature = (port, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None, owned = None))]
+    /// Without a port, waits until the process tree listens on one and returns a
+    /// `PortReady` with it (only `timeout` and `interval` apply then).
+    #[pyo3(signature = (port = None, *, mode = None, path = None, status = None, timeout = None, interval = None, host = None, owned = None))]
     #[allow(clippy::too_many_arguments)]
     fn wait_for_port<'py>(
         &self,
         py: Python<'py>,
-        port: Port,
+        port: Option<Port>,
         mode: Option<ModeArg>,
         path: Option<Text<UrlPath>>,
         status: Option<Status>,
@@ -204,11 +207,25 @@ impl Process {
         };
         let p = self.inner.clone();
         spawn(py, async move {
-            p.wait_for_port(port.0, &options)
-                .await
-                .map(|_| Nothing)
-                .py()
+            match port {
+                Some(port) => p.wait_for_port(port.0, &options).await.map(|_| None),
+                None => p
+                    .wait_for_any_port(&options)
+                    .await
+                    .map(|port| Some(PortReady { port })),
+            }
+            .py()
         })
+    }
+
+    /// The TCP sockets in LISTEN state the process tree holds: a list of
+    /// `ListeningPort` (`port`, `host`, `family`, `pid`, `process_id`).
+    fn get_ports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let p = self.inner.clone();
+        spawn(
+            py,
+            async move { Ok(crate::ports::to_py(p.get_ports().await)) },
+        )
     }
 
     /// Waits for the process to end; returns at once for an ended process.

@@ -143,6 +143,14 @@ impl ProcessScope {
         spawn(py, async move { Ok(scope.kill_all_processes().await) })
     }
 
+    /// The TCP sockets in LISTEN state of every process here, each with its `process_id`.
+    fn list_ports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let scope = self.scope.clone();
+        spawn(py, async move {
+            Ok(crate::ports::to_py(scope.list_ports().await))
+        })
+    }
+
     /// The output kept for a process, selected as by `Process.get_logs`.
     #[pyo3(signature = (id, *, since = None, tail = None, stream = None, max_bytes = None))]
     fn get_process_logs<'py>(

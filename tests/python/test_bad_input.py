@@ -115,7 +115,7 @@ async def test_ports_out_of_range(sb, bystander, port):
     await check(lambda: bystander.wait_for_port(port), match="port")
 
 
-@pytest.mark.parametrize("port", ["8080", 80.0, None, True])
+@pytest.mark.parametrize("port", ["8080", 80.0, True])
 async def test_ports_of_wrong_type(sb, bystander, port):
     err = await check(lambda: bystander.wait_for_port(port), match="port")
     assert isinstance(err, TypeError)

@@ -30,6 +30,7 @@ from typing import (
     Tuple,
     Type,
     Union,
+    overload,
 )
 
 from ._errors import (
@@ -90,6 +91,27 @@ class LogMatch:
     @property
     def cursor(self) -> int:
         """The cursor just after the line: ``since=`` this finds the next match."""
+
+class ListeningPort:
+    """A TCP socket in LISTEN state held by a process tree."""
+    @property
+    def port(self) -> int: ...
+    @property
+    def host(self) -> str:
+        """The address it is bound to: ``"0.0.0.0"`` or ``"::"`` for every address."""
+    @property
+    def family(self) -> Literal["ipv4", "ipv6"]: ...
+    @property
+    def pid(self) -> int:
+        """The OS pid of the process holding it."""
+    @property
+    def process_id(self) -> str:
+        """The started process whose tree holds it."""
+
+class PortReady:
+    """What ``wait_for_port()`` without a port returns: the port the tree listens on."""
+    @property
+    def port(self) -> int: ...
 
 class ExitResult:
     """How a process ended."""
@@ -194,6 +216,7 @@ class Process:
         stream: Optional[StreamName] = None,
         since: Union[int, Literal["now"], None] = None,
     ) -> Coroutine[Any, Any, LogMatch]: ...
+    @overload
     def wait_for_port(
         self,
         port: int,
@@ -206,6 +229,17 @@ class Process:
         host: Optional[str] = None,
         owned: Owned = None,
     ) -> Coroutine[Any, Any, None]: ...
+    @overload
+    def wait_for_port(
+        self,
+        port: None = None,
+        *,
+        timeout: Optional[Seconds] = None,
+        interval: Optional[Seconds] = None,
+    ) -> Coroutine[Any, Any, PortReady]:
+        """Without a port: waits until the process tree listens on one."""
+    def get_ports(self) -> Coroutine[Any, Any, List[ListeningPort]]:
+        """The TCP sockets in LISTEN state the process tree holds."""
     def wait_for_exit(self, timeout: Optional[Seconds] = None) -> Coroutine[Any, Any, ExitResult]: ...
     def stream_logs(
         self,
@@ -243,6 +277,8 @@ class ProcessScope:
     ) -> Coroutine[Any, Any, None]: ...
     def stop_process(self, id: str) -> Coroutine[Any, Any, None]: ...
     def kill_all_processes(self) -> Coroutine[Any, Any, int]: ...
+    def list_ports(self) -> Coroutine[Any, Any, List[ListeningPort]]:
+        """The TCP sockets in LISTEN state of every process, each with its ``process_id``."""
     def get_process_logs(
         self,
         id: str,
