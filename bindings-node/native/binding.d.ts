@@ -59,6 +59,10 @@ export declare class NativeProcess {
   logs(query?: NativeLogQuery | undefined | null): NativeLogs
   waitForLog(pattern: string | RegExp, options?: NativeLogWaitOptions | null, cancel?: NativeCancel | null): Promise<NativeLogMatch>
   waitForPort(port: number, options?: NativePortOptions | null, cancel?: NativeCancel | null): Promise<undefined>
+  /** Waits until the process tree listens on any TCP port; resolves with the port. */
+  waitForAnyPort(options?: NativePortOptions | null, cancel?: NativeCancel | null): Promise<number>
+  /** The TCP sockets in LISTEN state the process tree holds. */
+  getPorts(): Promise<Array<NativeListeningPort>>
   waitForExit(timeoutMs?: number | null, cancel?: NativeCancel | null): Promise<NativeExit>
   /**
    * Kept output in read order (from `since`; none without `replay`), then live
@@ -107,6 +111,8 @@ export declare class NativeScope {
    * resolves with how many it signalled.
    */
   killAllProcesses(): Promise<number>
+  /** The TCP sockets in LISTEN state of every process here, each with its `processId`. */
+  listPorts(): Promise<Array<NativeListeningPort>>
   /** Output kept for a process; unknown ids throw `PROCESS_NOT_FOUND`. */
   getProcessLogs(id: string, query?: NativeLogQuery | undefined | null): NativeLogs
   /** The log events of a process; unknown ids throw `PROCESS_NOT_FOUND`. */
@@ -165,6 +171,19 @@ export interface NativeExit {
   exitCode?: number
   signal?: string
   status: string
+}
+
+/** A TCP socket in LISTEN state held by a process tree. */
+export interface NativeListeningPort {
+  port: number
+  /** The address it is bound to: `0.0.0.0` or `::` for every address. */
+  host: string
+  /** `'ipv4'` or `'ipv6'`. */
+  family: 'ipv4' | 'ipv6'
+  /** The OS pid of the process holding it. */
+  pid: number
+  /** The started process whose tree holds it. */
+  processId: string
 }
 
 /** `waitForLog`'s result; the JS layer turns `match` into a RegExp-like match array. */

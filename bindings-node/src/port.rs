@@ -61,3 +61,35 @@ impl NativePortOptions {
         })
     }
 }
+
+/// A TCP socket in LISTEN state held by a process tree.
+#[napi(object)]
+pub struct NativeListeningPort {
+    pub port: u32,
+    /// The address it is bound to: `0.0.0.0` or `::` for every address.
+    pub host: String,
+    /// `'ipv4'` or `'ipv6'`.
+    #[napi(ts_type = "'ipv4' | 'ipv6'")]
+    pub family: String,
+    /// The OS pid of the process holding it.
+    pub pid: u32,
+    /// The started process whose tree holds it.
+    pub process_id: String,
+}
+
+impl From<procwright::ListeningPort> for NativeListeningPort {
+    fn from(l: procwright::ListeningPort) -> Self {
+        NativeListeningPort {
+            port: u32::from(l.port),
+            host: l.host,
+            family: l.family.as_str().to_owned(),
+            pid: l.pid,
+            process_id: l.process_id,
+        }
+    }
+}
+
+/// The core's list as JavaScript objects.
+pub(crate) fn to_js(ports: Vec<procwright::ListeningPort>) -> Vec<NativeListeningPort> {
+    ports.into_iter().map(NativeListeningPort::from).collect()
+}

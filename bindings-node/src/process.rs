@@ -6,7 +6,7 @@ use crate::error::promise;
 use crate::event::{NativeLogStream, NativeLogStreamOptions};
 use crate::logs::{NativeLogQuery, NativeLogs};
 use crate::pattern::PatternArg;
-use crate::port::NativePortOptions;
+use crate::port::{to_js, NativeListeningPort, NativePortOptions};
 use crate::status::NativeExit;
 use crate::wait::{NativeLogMatch, NativeLogWaitOptions};
 use napi::bindgen_prelude::*;
@@ -192,6 +192,46 @@ impl NativeProcess {
                     .await
             },
             |_, ()| Ok(()),
+        )
+    }
+
+    /// Waits until the process tree listens on any TCP port; resolves with the port.
+    #[napi(ts_args_type = "options?: NativePortOptions | null, cancel?: NativeCancel | null")]
+    pub fn wait_for_any_port<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<NativePortOptions>,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<PromiseRaw<'env, u32>> {
+        let (p, watch) = (self.inner.clone(), Watch::new(cancel));
+        promise(
+            env,
+            async move {
+                let options = match options {
+                    Some(o) => o.into_core()?,
+                    None => PortWaitOptions::default(),
+                };
+                watch
+                    .run(p.wait_for_any_port(&options), || {
+                        aborted(&p, "wait for a listening port of")
+                    })
+                    .await
+            },
+            |_, port| Ok(u32::from(port)),
+        )
+    }
+
+    /// The TCP sockets in LISTEN state the process tree holds.
+    #[napi]
+    pub fn get_ports<'env>(
+        &self,
+        env: &'env Env,
+    ) -> Result<PromiseRaw<'env, Vec<NativeListeningPort>>> {
+        let p = self.inner.clone();
+        promise(
+            env,
+            async move { Ok(to_js(p.get_ports().await)) },
+            |_, v| Ok(v),
         )
     }
 

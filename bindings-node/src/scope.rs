@@ -169,6 +169,20 @@ impl NativeScope {
         )
     }
 
+    /// The TCP sockets in LISTEN state of every process here, each with its `processId`.
+    #[napi]
+    pub fn list_ports<'env>(
+        &self,
+        env: &'env Env,
+    ) -> Result<PromiseRaw<'env, Vec<crate::port::NativeListeningPort>>> {
+        let scope = self.scope.clone();
+        promise(
+            env,
+            async move { Ok(crate::port::to_js(scope.list_ports().await)) },
+            |_, v| Ok(v),
+        )
+    }
+
     /// Output kept for a process; unknown ids throw `PROCESS_NOT_FOUND`.
     #[napi]
     pub fn get_process_logs(

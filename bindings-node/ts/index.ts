@@ -30,6 +30,8 @@ export {
   type WaitForExitResult,
   type WaitForLogOptions,
   type WaitForExitOptions,
+  type WaitForAnyPortOptions,
+  type ListeningPort,
   type GetLogsOptions,
   type ProcessLogs,
 } from './process'

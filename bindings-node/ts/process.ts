@@ -101,6 +101,30 @@ export interface WaitForPortOptions {
   signal?: AbortSignal
 }
 
+/** Options of `waitForPort()` without a port: nothing is probed, so only these apply. */
+export interface WaitForAnyPortOptions {
+  /** Milliseconds before it rejects with `ProcessReadyTimeoutError`; by default none. */
+  timeout?: number
+  /** Milliseconds between reads of the socket table (default 10). */
+  interval?: number
+  /** Aborting ends the wait (it rejects with the signal's reason); the process runs on. */
+  signal?: AbortSignal
+}
+
+/** A TCP socket in LISTEN state held by a process tree. */
+export interface ListeningPort {
+  /** The port. */
+  port: number
+  /** The address it is bound to: `'0.0.0.0'` or `'::'` for every address. */
+  host: string
+  /** `'ipv4'` or `'ipv6'` (a dual-stack `'::'` socket serves IPv4 too). */
+  family: 'ipv4' | 'ipv6'
+  /** The OS pid of the process holding it. */
+  pid: number
+  /** The started process whose tree holds it. */
+  processId: string
+}
+
 /** How a process ended. */
 export interface WaitForExitResult {
   /** `null` when a signal ended it, or it never started. */
@@ -255,11 +279,32 @@ export class Process {
   }
 
   /** Waits until `port` answers HTTP with an accepted status, or accepts (`tcp`). */
-  async waitForPort(port: number, options?: WaitForPortOptions): Promise<void> {
+  waitForPort(port: number, options?: WaitForPortOptions): Promise<void>
+  /**
+   * Without a port: waits until the process tree (the process, its descendants, and
+   * what carries its tag) listens on any TCP port, and resolves with `{port}`.
+   */
+  waitForPort(options?: WaitForAnyPortOptions): Promise<{ port: number }>
+  async waitForPort(
+    portOrOptions?: number | WaitForAnyPortOptions,
+    options?: WaitForPortOptions,
+  ): Promise<void | { port: number }> {
+    if (portOrOptions === undefined || (typeof portOrOptions === 'object' && portOrOptions !== null)) {
+      const { signal, ...o } = optionsObject('waitForPort options', portOrOptions ?? options)
+      const port = await abortable(abortSignal(signal, 'options.signal'), (cancel) =>
+        call(() => this.#native.waitForAnyPort(o as NativePortOptions, cancel)),
+      )
+      return { port }
+    }
     const { signal, ...o } = optionsObject('waitForPort options', options)
     await abortable(abortSignal(signal, 'options.signal'), (cancel) =>
-      call(() => this.#native.waitForPort(port, o as NativePortOptions, cancel)),
+      call(() => this.#native.waitForPort(portOrOptions as number, o as NativePortOptions, cancel)),
     )
+  }
+
+  /** The TCP sockets in LISTEN state the process tree holds. */
+  async getPorts(): Promise<ListeningPort[]> {
+    return (await call(() => this.#native.getPorts())) as ListeningPort[]
   }
 
   /** Waits for the process to end; resolves at once for an ended process. */

@@ -5,7 +5,7 @@ import { call, convertError, type SandboxError } from './errors'
 import { abortSignal, callback, command, env, killTimeout, optionsObject, type EnvLike } from './convert'
 import { invoke, processDispatcher, type NativeEvent, type ProcessCallbacks } from './callbacks'
 import { INTERNAL } from './logs'
-import { Process, type GetLogsOptions, type ProcessLogs, type SignalLike, type KillOptions } from './process'
+import { Process, type ListeningPort, type GetLogsOptions, type ProcessLogs, type SignalLike, type KillOptions } from './process'
 import { sseReadableStream } from './sse'
 import type { NativeExecResult, NativeScope } from '../native/binding'
 
@@ -145,6 +145,11 @@ export class ProcessScope {
   /** Kills every process, and what is left of the groups of ended ones; resolves with how many it signalled. */
   async killAllProcesses(): Promise<number> {
     return call(() => this.#scope.killAllProcesses())
+  }
+
+  /** The TCP sockets in LISTEN state of every process here, each with its `processId`. */
+  async listPorts(): Promise<ListeningPort[]> {
+    return (await call(() => this.#scope.listPorts())) as ListeningPort[]
   }
 
   /** The output kept for the process with this id. */
