@@ -69,16 +69,19 @@ enum Holder {
 pub(crate) struct Judge {
     ownership: Ownership,
     leader: Option<u32>,
+    /// The process's tag: what carries it is the tree too, even outside the group.
+    tag: String,
     /// The listener inodes last refused, per probed address.
     refused: HashMap<IpAddr, BTreeSet<u64>>,
 }
 
 impl Judge {
     /// A judge for the process whose leader is `leader` (`None` before it has a pid).
-    pub fn new(ownership: Ownership, leader: Option<u32>) -> Judge {
+    pub fn new(ownership: Ownership, leader: Option<u32>, tag: String) -> Judge {
         Judge {
             ownership,
             leader,
+            tag,
             refused: HashMap::new(),
         }
     }
@@ -141,6 +144,17 @@ impl Judge {
             .find_map(|s| tree_holds(s.pid))
         {
             return Some(found);
+        }
+        // Escapees (setsid, a double fork) are found by the tag they inherited.
+        if !self.tag.is_empty() {
+            let in_tree: HashSet<u32> = tree.iter().map(|s| s.pid).collect();
+            if let Some(found) = crate::tree::tagged(&[&self.tag])
+                .into_iter()
+                .filter(|(pid, _)| !in_tree.contains(pid))
+                .find_map(|(pid, _)| tree_holds(pid))
+            {
+                return Some(found);
+            }
         }
         let mut found = HashMap::new();
         if self.ownership == Ownership::Owned {
@@ -208,9 +222,9 @@ mod tests {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(!Judge::new(Ownership::Auto, None).accepts(peer, port));
-        assert!(!Judge::new(Ownership::Owned, Some(u32::MAX)).accepts(peer, port));
-        assert!(Judge::new(Ownership::Any, None).accepts(peer, port));
+        assert!(!Judge::new(Ownership::Auto, None, String::new()).accepts(peer, port));
+        assert!(!Judge::new(Ownership::Owned, Some(u32::MAX), String::new()).accepts(peer, port));
+        assert!(Judge::new(Ownership::Any, None, String::new()).accepts(peer, port));
     }
 
     #[test]
@@ -219,7 +233,7 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         for ownership in [Ownership::Owned, Ownership::Auto] {
-            assert!(Judge::new(ownership, Some(std::process::id())).accepts(peer, port));
+            assert!(Judge::new(ownership, Some(std::process::id()), String::new()).accepts(peer, port));
         }
     }
 }

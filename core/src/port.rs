@@ -235,7 +235,7 @@ pub(crate) async fn wait_for_port(
     let condition = probe.describe();
     let interval = options.interval.unwrap_or(DEFAULT_PORT_INTERVAL);
     let judge = (options.owned != Ownership::Any)
-        .then(|| Arc::new(Mutex::new(Judge::new(options.owned, process.pid()))));
+        .then(|| Arc::new(Mutex::new(Judge::new(options.owned, process.pid(), process.tag().to_owned()))));
     let mut exit = process.inner.exit_tx.subscribe();
     let run = async {
         loop {

@@ -167,3 +167,29 @@ async fn wait_for_any_port_fails_at_once_on_exit_and_at_the_timeout() {
     assert_eq!(e.code, ErrorCode::InvalidArgument);
     q.kill(Signal::KILL, secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escapee_s_listener_is_the_tree_s_for_owned_too() {
+    let sb = sandbox();
+    // The escapee double-forks away: it is in neither the group nor the descendants.
+    let p = start(
+        &sb,
+        format!(
+            "setsid sh -c '({}) &' ; sleep 300",
+            listener("127.0.0.1").replace('\'', "'\\''")
+        )
+        .as_str(),
+    )
+    .await;
+    let port = port_of(&p).await;
+    let owned = PortWaitOptions {
+        mode: PortMode::Tcp,
+        owned: Ownership::Owned,
+        timeout: Some(HANG),
+        ..Default::default()
+    };
+    within(HANG, "owned wait", p.wait_for_port(port, &owned))
+        .await
+        .unwrap();
+    p.kill(Signal::KILL, secs(5)).await.unwrap();
+}
