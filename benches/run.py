@@ -484,9 +484,47 @@ def row_tree_kill(t, q):
     return res
 
 
+def row_logs_since(t, q):
+    n, reads = (2, 1000) if q else (4, 2000)
+    res = rounds("logs-since", ["rust"], lambda v: [16 << 20, reads], n)
+    big = [v / 1e3 for x in res["rust"] if x for v in x["big_ns"]]
+    small = [v / 1e3 for x in res["rust"] if x for v in x["small_ns"]]
+    kept = next((x["big_kept"] for x in res["rust"] if x), None)
+    a, b = med(big), med(small)
+    t.add(13, f"`getLogs({{since}})` for the newest 1 KiB of a process holding {fmt(kept and kept / 2**20, ' MiB')} (µs, n={len(big)})",
+          "procwright Rust core: 16 MiB kept / 64 KiB kept", f"{fmt(a, ' µs')} / {fmt(b, ' µs')}",
+          f"p99 {fmt(pct(big, 99), ' µs')} / {fmt(pct(small, 99), ' µs')}",
+          f"{fmt(a / b)}x the small log" if (a and b) else "", "<20 µs, flat in what is kept",
+          verdict(None if a is None else a < 20))
+    return res
+
+
+def row_anyport(t, q):
+    n, per = (2, 5) if q else (4, 10)
+    res = rounds("anyport", ["rust"], lambda v: [per], n)
+    lat = [v / 1e6 for x in res["rust"] if x for v in x["latency_ns"]]
+    p50 = med(lat)
+    t.add(14, f"`waitForPort()` without a port: `listen()` → resolved (ms, n={len(lat)})",
+          "procwright Rust core", fmt(p50, " ms"), f"p99 {fmt(pct(lat, 99), ' ms')}", "",
+          "p50 <10 ms", verdict(None if p50 is None else p50 < 10))
+    return res
+
+
+def row_list_ports(t, q):
+    n, per = (2, 10) if q else (4, 20)
+    res = rounds("list-ports", ["rust"], lambda v: [200, per], n)
+    ms = [v / 1e6 for x in res["rust"] if x for v in x["list_ns"]]
+    a = med(ms)
+    t.add(15, f"`listPorts()` with 200 running processes, 4 listening (ms, n={len(ms)})",
+          "procwright Rust core", fmt(a, " ms"), f"p99 {fmt(pct(ms, 99), ' ms')}", "",
+          "<50 ms", verdict(None if a is None else a < 50))
+    return res
+
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
         6: row_membound, 7: row_status, 8: row_contention, 9: row_session_exec,
-        10: row_stdin, 11: row_pty_echo, 12: row_tree_kill}
+        10: row_stdin, 11: row_pty_echo, 12: row_tree_kill, 13: row_logs_since,
+        14: row_anyport, 15: row_list_ports}
 
 
 def machine():

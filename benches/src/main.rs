@@ -482,6 +482,112 @@ async fn tree_kill(rounds: usize) -> Res {
     ))
 }
 
+/// `get_logs({since})` asking for the newest 1 KiB of a process holding `kept` bytes:
+/// a cursor read must cost the same whatever the ring holds.
+async fn logs_since(kept: usize, reads: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let mut out = Vec::new();
+    for size in [64 * 1024, kept] {
+        // 1 KiB lines until `size` bytes are kept, then idle.
+        let p = sb
+            .start_process(
+                format!(
+                    "head -c {size} /dev/zero | tr '\\0' 'x' | fold -w 1023; echo; echo done; sleep 300"
+                )
+                .as_str(),
+                ProcessOptions::default(),
+            )
+            .await?;
+        p.wait_for_log(&Pattern::substring("done")?, Some(Duration::from_secs(60)))
+            .await?;
+        let end = p.log_cursor();
+        let query = procwright::LogQuery {
+            since: Some(end - 1024),
+            ..Default::default()
+        };
+        let mut ns = Vec::with_capacity(reads);
+        for _ in 0..reads {
+            let t = Instant::now();
+            let logs = p.get_logs(&query)?;
+            ns.push(t.elapsed().as_nanos() as i128);
+            assert_eq!(logs.stdout.len(), 1024);
+        }
+        out.push((p.logs().stdout.len(), ns));
+        p.kill(procwright::Signal::KILL, Duration::from_secs(5))
+            .await?;
+    }
+    Ok(format!(
+        "{{\"small_kept\":{},\"small_ns\":{},\"big_kept\":{},\"big_ns\":{}}}",
+        out[0].0,
+        json_list(&out[0].1),
+        out[1].0,
+        json_list(&out[1].1)
+    ))
+}
+
+/// `wait_for_any_port` latency: from the child's `listen()` (it prints the wall clock
+/// right after) to the wait resolving.
+async fn anyport(rounds: usize) -> Res {
+    const SERVER: &str = "python3 -c \"import socket,time,sys
+time.sleep(0.3)
+s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()
+print(time.time_ns(), flush=True)
+time.sleep(300)\"";
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    let mut ns = Vec::new();
+    for _ in 0..rounds {
+        let p = sb.start_process(SERVER, ProcessOptions::default()).await?;
+        p.wait_for_any_port(&PortWaitOptions {
+            timeout: Some(Duration::from_secs(30)),
+            ..Default::default()
+        })
+        .await?;
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos() as i128;
+        let line = p
+            .wait_for_log(
+                &Pattern::regex(r"^\d+$", Default::default())?,
+                Some(Duration::from_secs(30)),
+            )
+            .await?;
+        let listened: i128 = line.line.trim().parse()?;
+        ns.push(at - listened);
+        p.kill(procwright::Signal::KILL, Duration::from_secs(5))
+            .await?;
+    }
+    Ok(format!("{{\"latency_ns\":{}}}", json_list(&ns)))
+}
+
+/// `list_ports` over `n` running processes, a few of which listen.
+async fn list_ports(n: usize, rounds: usize) -> Res {
+    let sb = Sandbox::new(SandboxOptions::default())?;
+    for i in 0..n {
+        let cmd = if i % 50 == 0 {
+            "exec python3 -c \"import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); print('up', flush=True); time.sleep(300)\""
+        } else {
+            "exec sleep 300"
+        };
+        let p = sb.start_process(cmd, ProcessOptions::default()).await?;
+        if i % 50 == 0 {
+            p.wait_for_log(&Pattern::substring("up")?, Some(Duration::from_secs(30)))
+                .await?;
+        }
+    }
+    let mut ns = Vec::new();
+    let mut found = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        found = sb.list_ports().await.len();
+        ns.push(t.elapsed().as_nanos() as i128);
+    }
+    sb.kill_all_processes().await;
+    Ok(format!(
+        "{{\"processes\":{n},\"ports\":{found},\"list_ns\":{}}}",
+        json_list(&ns)
+    ))
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -504,7 +610,10 @@ async fn main() {
         Some("stdin") => stdin_throughput(num(1, 1 << 30)).await,
         Some("pty-echo") => pty_echo(num(1, 200) as usize).await,
         Some("tree-kill") => tree_kill(num(1, 10) as usize).await,
-        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention|session-exec|stdin|pty-echo|tree-kill [args]".into()),
+        Some("logs-since") => logs_since(num(1, 16 << 20) as usize, num(2, 2000) as usize).await,
+        Some("anyport") => anyport(num(1, 20) as usize).await,
+        Some("list-ports") => list_ports(num(1, 200) as usize, num(2, 20) as usize).await,
+        _ => Err("usage: procwright-bench throughput|spawn|logwait|logwait-floor|logpoll|portwait|scale|membound|status|contention|session-exec|stdin|pty-echo|tree-kill|logs-since|anyport|list-ports [args]".into()),
     };
     match out {
         Ok(json) => println!("{json}"),

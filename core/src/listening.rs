@@ -9,7 +9,7 @@ use crate::port::{PortWaitOptions, DEFAULT_PORT_INTERVAL};
 use crate::process::Process;
 use crate::proctree::ProcTable;
 use crate::sockets::{self, Family, Listener};
-use crate::wait::{exited_before_ready, timeout_error};
+use crate::wait::{bounded, exited_before_ready};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -202,10 +202,5 @@ pub(crate) async fn wait_for_any_port(process: &Process, options: &PortWaitOptio
             }
         }
     };
-    match options.timeout {
-        Some(t) => tokio::time::timeout(t, run)
-            .await
-            .unwrap_or_else(|_| Err(timeout_error(process, condition, t))),
-        None => run.await,
-    }
+    bounded(process, condition, options.timeout, run).await
 }

@@ -233,7 +233,9 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         for ownership in [Ownership::Owned, Ownership::Auto] {
-            assert!(Judge::new(ownership, Some(std::process::id()), String::new()).accepts(peer, port));
+            assert!(
+                Judge::new(ownership, Some(std::process::id()), String::new()).accepts(peer, port)
+            );
         }
     }
 }

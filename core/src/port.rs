@@ -4,7 +4,7 @@ use crate::error::{check_no_nul, Error, Result};
 use crate::input::{check_port, check_status};
 use crate::ownership::{Judge, Ownership};
 use crate::process::Process;
-use crate::wait::{exited_before_ready, timeout_error};
+use crate::wait::{bounded, exited_before_ready};
 use http_body_util::Empty;
 use hyper::body::Bytes;
 use std::net::IpAddr;
@@ -234,8 +234,13 @@ pub(crate) async fn wait_for_port(
     let probe = Probe::new(port, options)?;
     let condition = probe.describe();
     let interval = options.interval.unwrap_or(DEFAULT_PORT_INTERVAL);
-    let judge = (options.owned != Ownership::Any)
-        .then(|| Arc::new(Mutex::new(Judge::new(options.owned, process.pid(), process.tag().to_owned()))));
+    let judge = (options.owned != Ownership::Any).then(|| {
+        Arc::new(Mutex::new(Judge::new(
+            options.owned,
+            process.pid(),
+            process.tag().to_owned(),
+        )))
+    });
     let mut exit = process.inner.exit_tx.subscribe();
     let run = async {
         loop {
@@ -251,12 +256,7 @@ pub(crate) async fn wait_for_port(
             }
         }
     };
-    match options.timeout {
-        Some(t) => tokio::time::timeout(t, run)
-            .await
-            .unwrap_or_else(|_| Err(timeout_error(process, &condition, t))),
-        None => run.await,
-    }
+    bounded(process, &condition, options.timeout, run).await
 }
 
 #[cfg(test)]

@@ -591,6 +591,22 @@ pub(crate) fn exited_before_ready(process: &Process, condition: &str, info: Exit
     e
 }
 
+/// Runs a wait under its timeout, if any: `PROCESS_READY_TIMEOUT` naming `condition`
+/// when it expires (the wait is dropped; the process keeps running).
+pub(crate) async fn bounded<T>(
+    process: &Process,
+    condition: &str,
+    timeout: Option<Duration>,
+    wait: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match timeout {
+        Some(t) => tokio::time::timeout(t, wait)
+            .await
+            .unwrap_or_else(|_| Err(timeout_error(process, condition, t))),
+        None => wait.await,
+    }
+}
+
 /// `PROCESS_READY_TIMEOUT` naming the condition; the process keeps running.
 pub(crate) fn timeout_error(process: &Process, condition: &str, after: Duration) -> Error {
     let mut e = Error::new(
