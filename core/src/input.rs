@@ -10,8 +10,14 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// A JavaScript number that must be a whole number.
 pub fn integer(what: &str, v: f64) -> Result<i64> {
     if !v.is_finite() || v.fract() != 0.0 || v.abs() > MAX_SAFE_INTEGER {
+        // 1e300 as 301 digits helps nobody.
+        let got = if v.abs() > MAX_SAFE_INTEGER {
+            format!("{v:e}")
+        } else {
+            v.to_string()
+        };
         return Err(Error::invalid(format!(
-            "{what} must be an integer, got {v}"
+            "{what} must be an integer (at most 2^53 in size), got {got}"
         )));
     }
     Ok(v as i64)
@@ -133,6 +139,10 @@ mod tests {
     #[test]
     fn numbers_from_javascript() {
         assert_eq!(integer("port", 8080.0).unwrap(), 8080);
+        assert!(integer("since", 1e300)
+            .unwrap_err()
+            .message
+            .ends_with("got 1e300"));
         for bad in [1.5, f64::NAN, f64::INFINITY, -f64::INFINITY, 1e300] {
             let e = integer("port", bad).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidArgument);

@@ -60,7 +60,9 @@ impl Tree {
     pub(crate) fn of(p: &Process) -> Tree {
         Tree {
             id: p.id().to_owned(),
-            leader: p.pid(),
+            // Once reaped, its pid may belong to a stranger: what is left of the tree
+            // carries the tag.
+            leader: p.exit_info().is_none().then(|| p.pid()).flatten(),
             tag: p.tag().to_owned(),
         }
     }

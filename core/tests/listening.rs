@@ -193,3 +193,37 @@ async fn an_escapee_s_listener_is_the_tree_s_for_owned_too() {
         .unwrap();
     p.kill(Signal::KILL, secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_whose_starter_exited_is_still_the_process_s() {
+    let sb = sandbox();
+    // The starter daemonizes a listener and exits 0, as `nginx` or `pg_ctl start` do.
+    let p = start(
+        &sb,
+        format!(
+            "setsid sh -c '{}' > /dev/null & sleep 0.5; exit 0",
+            listener("127.0.0.1").replace('\'', "'\\''")
+        )
+        .as_str(),
+    )
+    .await;
+    within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
+    let found = within(HANG, "daemon listens", async {
+        loop {
+            let ports = p.get_ports().await;
+            if !ports.is_empty() {
+                return ports;
+            }
+            tokio::time::sleep(ms(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].process_id, p.id());
+    assert_eq!(sb.list_ports().await, found);
+    p.kill(Signal::KILL, secs(5)).await.unwrap();
+    assert!(
+        p.get_ports().await.is_empty(),
+        "kill reaches the daemon by its tag"
+    );
+}
