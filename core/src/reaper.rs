@@ -57,6 +57,13 @@ pub(crate) fn reap(procs: Vec<Process>, grace: Duration) {
     }
 }
 
+/// What left the groups of one batch, found by tag: SIGTERM at once, one more scan and
+/// SIGKILL at `due`.
+struct Escapees {
+    tags: Vec<String>,
+    due: Option<Instant>,
+}
+
 /// One group being killed.
 struct Target {
     process: Process,
@@ -68,24 +75,36 @@ struct Target {
 
 fn run(rx: Receiver<Batch>) {
     let mut targets: Vec<Target> = Vec::new();
+    let mut escapees: Vec<Escapees> = Vec::new();
     loop {
-        let next = if targets.is_empty() {
+        let next = if targets.is_empty() && escapees.is_empty() {
             rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
         } else {
             rx.recv_timeout(POLL)
         };
         match next {
             Ok(batch) => {
-                start(batch, &mut targets);
+                start(batch, &mut targets, &mut escapees);
                 while let Ok(more) = rx.try_recv() {
-                    start(more, &mut targets);
+                    start(more, &mut targets, &mut escapees);
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) if targets.is_empty() => return,
+            Err(RecvTimeoutError::Disconnected) if targets.is_empty() && escapees.is_empty() => {
+                return
+            }
             Err(RecvTimeoutError::Disconnected) => std::thread::sleep(POLL),
         }
         let now = Instant::now();
+        escapees.retain(|e| {
+            if e.due.map_or(true, |due| now < due) {
+                return e.due.is_some();
+            }
+            let tags: Vec<&str> = e.tags.iter().map(String::as_str).collect();
+            let left = crate::tree::tagged(&tags);
+            crate::tree::signal_all(left.into_iter().map(|(pid, _)| pid), Signal::KILL);
+            false
+        });
         targets.retain_mut(|t| {
             let leader_gone = t.process.reap().is_some();
             if leader_gone && !group::orphaned_group_alive(t.pgid) {
@@ -107,10 +126,18 @@ fn run(rx: Receiver<Batch>) {
     }
 }
 
-/// Sends SIGTERM to every group of the batch that still has members.
-fn start(batch: Batch, targets: &mut Vec<Target>) {
+/// Sends SIGTERM to every group of the batch that still has members, and to what left
+/// the groups but carries a tag (one `/proc` pass for the batch).
+fn start(batch: Batch, targets: &mut Vec<Target>, escapees: &mut Vec<Escapees>) {
     // A grace too large for a deadline means none.
     let due = crate::duration::deadline(batch.grace);
+    let tags: Vec<String> = batch.procs.iter().map(|p| p.tag().to_owned()).collect();
+    let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let found = crate::tree::tagged(&refs);
+    if !found.is_empty() {
+        crate::tree::signal_all(found.into_iter().map(|(pid, _)| pid), Signal::TERM);
+        escapees.push(Escapees { tags, due });
+    }
     for process in batch.procs {
         let Some(pgid) = process.pgid_if_running().or_else(|| process.stray_pgid()) else {
             continue;

@@ -179,3 +179,32 @@ fn a_process_outlives_the_thread_and_runtime_that_started_it() {
     let me = std::process::id();
     assert!(read_stat(pid).filter(|s| s.ppid == me).is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_every_handle_reaches_escapees_too() {
+    let sb = sandbox();
+    // One escapee stops for nothing but SIGKILL.
+    let p = start(
+        &sb,
+        "setsid sh -c 'trap \"\" TERM; echo $$ > /dev/null; exec sleep 300' & setsid sleep 300 & echo ok; wait",
+    )
+    .await;
+    p.wait_for_log(&sub("ok"), Some(HANG)).await.unwrap();
+    let tag = std::fs::read(format!("/proc/{}/environ", p.pid().unwrap()))
+        .unwrap()
+        .split(|b| *b == 0)
+        .find_map(|kv| {
+            kv.strip_prefix(format!("{TAG_VAR}=").as_bytes())
+                .map(|v| v.to_vec())
+        })
+        .map(|v| String::from_utf8(v).unwrap())
+        .unwrap();
+    assert!(eventually(HANG, || live_with_env(TAG_VAR, &tag).len() >= 3).await);
+    drop(sb);
+    drop(p);
+    assert!(
+        eventually(secs(30), || live_with_env(TAG_VAR, &tag).is_empty()).await,
+        "left: {:?}",
+        live_with_env(TAG_VAR, &tag)
+    );
+}
