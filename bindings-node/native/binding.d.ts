@@ -44,6 +44,8 @@ export declare class NativeProcess {
   get exitCode(): number | null
   get signal(): string | null
   get sessionId(): string | null
+  /** How many times the restart policy started it again. */
+  get restarts(): number
   /** Signals the whole group; for terminating signals resolves once it has exited. */
   kill(signal?: string | number | null, timeoutMs?: number | null): Promise<undefined>
   /**
@@ -133,6 +135,13 @@ export declare class NativeSession {
   get exists(): boolean
   /** The session's scope: its process methods. */
   scope(): NativeScope
+}
+
+/** `{initial, max, factor}` of a restart backoff; times in milliseconds. */
+export interface NativeBackoff {
+  initial?: number
+  max?: number
+  factor?: number
 }
 
 /** Options of `exec`; times in milliseconds. */
@@ -281,12 +290,22 @@ export interface NativeProcessOptions {
   stdin?: 'pipe' | 'ignore'
   /** Run on a pseudo-terminal of this size (default 80×24 for a missing field). */
   pty?: NativePtySize
+  /** Start it again when it ends: a policy name, or the options. */
+  restart?: 'no' | 'on-failure' | 'always' | NativeRestartOptions
 }
 
 /** `{cols, rows}` of a terminal. */
 export interface NativePtySize {
   cols?: number
   rows?: number
+}
+
+/** `restart` of `startProcess`; times in milliseconds. */
+export interface NativeRestartOptions {
+  policy?: 'no' | 'on-failure' | 'always'
+  maxRestarts?: number
+  backoff?: NativeBackoff
+  resetAfter?: number
 }
 
 /** Options of `new Sandbox()`. */

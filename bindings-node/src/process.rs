@@ -76,6 +76,12 @@ impl NativeProcess {
         self.inner.session_id().map(str::to_owned)
     }
 
+    /// How many times the restart policy started it again.
+    #[napi(getter)]
+    pub fn restarts(&self) -> u32 {
+        self.inner.restarts()
+    }
+
     /// Signals the whole group; for terminating signals resolves once it has exited.
     #[napi(ts_args_type = "signal?: string | number | null, timeoutMs?: number | null")]
     pub fn kill<'env>(

@@ -31,6 +31,57 @@ pub struct NativeProcessOptions {
     pub stdin: Option<String>,
     /// Run on a pseudo-terminal of this size (default 80×24 for a missing field).
     pub pty: Option<NativePtySize>,
+    /// Start it again when it ends: a policy name, or the options.
+    #[napi(ts_type = "'no' | 'on-failure' | 'always' | NativeRestartOptions")]
+    pub restart: Option<Either<String, NativeRestartOptions>>,
+}
+
+/// `restart` of `startProcess`; times in milliseconds.
+#[napi(object)]
+pub struct NativeRestartOptions {
+    #[napi(ts_type = "'no' | 'on-failure' | 'always'")]
+    pub policy: Option<String>,
+    pub max_restarts: Option<f64>,
+    pub backoff: Option<NativeBackoff>,
+    pub reset_after: Option<f64>,
+}
+
+/// `{initial, max, factor}` of a restart backoff; times in milliseconds.
+#[napi(object)]
+pub struct NativeBackoff {
+    pub initial: Option<f64>,
+    pub max: Option<f64>,
+    pub factor: Option<f64>,
+}
+
+fn restart(
+    r: Either<String, NativeRestartOptions>,
+) -> procwright::Result<procwright::RestartPolicy> {
+    let spec = match r {
+        Either::A(policy) => procwright::RestartSpec {
+            policy: Some(policy),
+            ..Default::default()
+        },
+        Either::B(o) => {
+            let b = o.backoff.unwrap_or(NativeBackoff {
+                initial: None,
+                max: None,
+                factor: None,
+            });
+            procwright::RestartSpec {
+                policy: o.policy,
+                max_restarts: o
+                    .max_restarts
+                    .map(|n| procwright::input::integer("maxRestarts", n))
+                    .transpose()?,
+                initial: millis("backoff.initial", b.initial)?,
+                max: millis("backoff.max", b.max)?,
+                factor: b.factor,
+                reset_after: millis("resetAfter", o.reset_after)?,
+            }
+        }
+    };
+    spec.into_policy()
 }
 
 /// `{cols, rows}` of a terminal.
@@ -71,6 +122,7 @@ fn process_options(
             .pty
             .map(|p| pty_size(p.cols.unwrap_or(80.0), p.rows.unwrap_or(24.0)))
             .transpose()?,
+        restart: o.restart.map(restart).transpose()?,
     })
 }
 

@@ -35,7 +35,7 @@ export {
   type GetLogsOptions,
   type ProcessLogs,
 } from './process'
-export { ProcessScope, type ProcessOptions, type ExecOptions, type ExecResult, type StreamProcessLogsOptions } from './scope'
+export { ProcessScope, type RestartOptions, type ProcessOptions, type ExecOptions, type ExecResult, type StreamProcessLogsOptions } from './scope'
 export { Session, Session as ExecutionSession } from './session'
 export { Sandbox, getSandbox, type SandboxOptions, type SessionOptions } from './sandbox'
 export { parseSSEStream } from './sse'

@@ -9,7 +9,7 @@ export interface LogEvent {
    * Which stream the data came from; `truncated` when the log limit dropped output
    * between the reader and the next kept byte; `exit` last.
    */
-  type: 'stdout' | 'stderr' | 'truncated' | 'exit'
+  type: 'stdout' | 'stderr' | 'truncated' | 'restart' | 'exit'
   /** A chunk of output decoded as UTF-8; empty for `truncated` and `exit`. */
   data: string
   /** The process it belongs to. */
@@ -18,7 +18,7 @@ export interface LogEvent {
   timestamp: string
   /** The position just after this event's data: `since` it resumes after it. */
   cursor: number
-  /** For `exit`: the exit code. */
+  /** For `exit` and `restart`: the exit code of the run that ended. */
   exitCode?: number
   /** For `truncated`: how many bytes were dropped. */
   dropped?: number

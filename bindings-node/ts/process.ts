@@ -7,7 +7,7 @@ import { INTERNAL, LogEventIterator, type LogStreamOptions } from './logs'
 import { NativeProcess, type NativeLogMatch, type NativePortOptions } from '../native/binding'
 
 /** Where a process is in its life; `completed`, `failed`, `killed` and `error` are final. */
-export type ProcessStatus = 'starting' | 'running' | 'completed' | 'failed' | 'killed' | 'error'
+export type ProcessStatus = 'starting' | 'running' | 'restarting' | 'completed' | 'failed' | 'killed' | 'error'
 
 /** A signal name with or without `SIG` (`'SIGTERM'`, `'term'`) or its number. */
 export type SignalLike = string | number
@@ -215,6 +215,10 @@ export class Process {
   get sessionId(): string | undefined {
     return this.#native.sessionId ?? undefined
   }
+  /** How many times the restart policy started it again. */
+  get restarts(): number {
+    return this.#native.restarts
+  }
 
   /**
    * Signals the whole process group while any member lives, even after the process
@@ -343,6 +347,7 @@ export class Process {
       exitCode: this.exitCode,
       signal: this.signal,
       sessionId: this.sessionId,
+      restarts: this.restarts,
     }
   }
 

@@ -7,7 +7,13 @@ import { invoke, processDispatcher, type NativeEvent, type ProcessCallbacks } fr
 import { INTERNAL } from './logs'
 import { Process, type ListeningPort, type GetLogsOptions, type ProcessLogs, type SignalLike, type KillOptions } from './process'
 import { sseReadableStream } from './sse'
-import type { NativeExecResult, NativeScope } from '../native/binding'
+import type {
+  NativeBackoff,
+  NativeExecResult,
+  NativeProcessOptions,
+  NativeRestartOptions,
+  NativeScope,
+} from '../native/binding'
 
 /** Options of `startProcess`. */
 export interface ProcessOptions {
@@ -32,6 +38,13 @@ export interface ProcessOptions {
    * its output arrives as `stdout`, `write` is its keyboard (`'\x03'` is Ctrl-C).
    */
   pty?: { cols?: number; rows?: number }
+  /**
+   * Start it again when it ends: `'on-failure'` (a non-zero exit, or a signal not sent
+   * by `kill`), `'always'`, or `'no'` (default), or the options with exponential
+   * backoff. The process keeps its id and its log; `restarts` counts; its status is
+   * `'restarting'` between runs; `kill`, `stop` and `destroy` end it.
+   */
+  restart?: 'no' | 'on-failure' | 'always' | RestartOptions
   /** The process is running. */
   onStart?: (process: Process) => void | Promise<void>
   /** A chunk of output, decoded as UTF-8. */
@@ -65,6 +78,18 @@ export interface ExecOptions {
 /** What `exec` resolves with: the output, the exit code and `duration` in milliseconds. */
 export type ExecResult = NativeExecResult
 
+/** The restart policy of `startProcess`; times in milliseconds. */
+export interface RestartOptions {
+  /** `'no'` (default), `'on-failure'` or `'always'`. */
+  policy?: 'no' | 'on-failure' | 'always'
+  /** Restarts allowed in all; by default no limit. */
+  maxRestarts?: number
+  /** Delays between restarts: `initial` (100), times `factor` (2) each time, at most `max` (30000). */
+  backoff?: { initial?: number; max?: number; factor?: number }
+  /** A run that stayed up this long resets the backoff; default 10000. */
+  resetAfter?: number
+}
+
 /** Options of `streamProcessLogs`: as `Process.logs()`'s; each frame's `id:` is its cursor. */
 export interface StreamProcessLogsOptions {
   /** Start just after this cursor: the `id` of the last frame read, to resume. */
@@ -80,6 +105,18 @@ export interface StreamProcessLogsOptions {
 }
 
 const wrap = (p: ConstructorParameters<typeof Process>[1]): Process => new Process(INTERNAL, p)
+
+// The core judges the values (policy names included); only the shape is passed on here.
+function restartOption(restart: unknown): NativeProcessOptions['restart'] {
+  if (restart === undefined || typeof restart === 'string') return restart as NativeProcessOptions['restart']
+  const o = optionsObject('restart', restart)
+  return {
+    policy: o.policy as NativeRestartOptions['policy'],
+    maxRestarts: o.maxRestarts as number | undefined,
+    backoff: o.backoff === undefined ? undefined : (optionsObject('restart.backoff', o.backoff) as NativeBackoff),
+    resetAfter: o.resetAfter as number | undefined,
+  }
+}
 
 function ptyOption(pty: unknown): { cols?: number; rows?: number } | undefined {
   if (pty === undefined) return undefined
@@ -117,6 +154,7 @@ export class ProcessScope {
       sessionId: sessionId ?? (o.sessionId as string | undefined),
       stdin: o.stdin as 'pipe' | 'ignore' | undefined,
       pty: ptyOption(o.pty),
+      restart: restartOption(o.restart),
     }
     return wrap(await call(() => this.#scope.startProcess(argv, native, dispatch)))
   }

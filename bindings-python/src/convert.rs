@@ -423,6 +423,66 @@ fn data(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     )))
 }
 
+/// `restart` of `start_process`: a policy name, or a mapping with `policy`,
+/// `max_restarts`, `backoff` (`initial`, `max` in seconds, `factor`) and `reset_after`.
+pub struct RestartArg(pub procwright::RestartPolicy);
+from_py!(RestartArg, |obj| restart(obj));
+
+fn restart(obj: &Bound<'_, PyAny>) -> PyResult<procwright::RestartPolicy> {
+    let mut spec = procwright::RestartSpec::default();
+    if obj.is_instance_of::<PyString>() {
+        spec.policy = Some(string("restart", obj)?);
+        return spec.into_policy().py();
+    }
+    let keys = |m: &Bound<'_, PyMapping>, allowed: &[&str], what: &str| -> PyResult<()> {
+        for k in m.keys()?.iter() {
+            let k = string(&format!("a key of {what}"), &k)?;
+            if !allowed.contains(&k.as_str()) {
+                return Err(crate::error::invalid(format!(
+                    "{what} takes {allowed:?}, got {k:?}"
+                )));
+            }
+        }
+        Ok(())
+    };
+    let Ok(m) = obj.cast::<PyMapping>() else {
+        return Err(wrong_type(format!(
+            "restart must be a policy name or a mapping, got {}",
+            type_name(obj)
+        )));
+    };
+    keys(
+        m,
+        &["policy", "max_restarts", "backoff", "reset_after"],
+        "restart",
+    )?;
+    fn get<'py>(m: &Bound<'py, PyMapping>, k: &str) -> Option<Bound<'py, PyAny>> {
+        m.get_item(k).ok().filter(|v| !v.is_none())
+    }
+    if let Some(p) = get(m, "policy") {
+        spec.policy = Some(string("restart policy", &p)?);
+    }
+    if let Some(n) = get(m, "max_restarts") {
+        spec.max_restarts = Some(integer("max_restarts", &n)?);
+    }
+    spec.reset_after = seconds("reset_after", get(m, "reset_after").as_ref())?;
+    if let Some(b) = get(m, "backoff") {
+        let b = b.cast::<PyMapping>().map_err(|_| {
+            wrong_type(format!(
+                "restart backoff must be a mapping, got {}",
+                type_name(&b)
+            ))
+        })?;
+        keys(b, &["initial", "max", "factor"], "restart backoff")?;
+        spec.initial = seconds("backoff initial", get(b, "initial").as_ref())?;
+        spec.max = seconds("backoff max", get(b, "max").as_ref())?;
+        if let Some(f) = get(b, "factor") {
+            spec.factor = Some(number("backoff factor", &f)?);
+        }
+    }
+    spec.into_policy().py()
+}
+
 /// A log cursor (`since`): an int, 0 or more.
 pub struct CursorArg(pub u64);
 from_py!(CursorArg, |obj| integer("since", obj)

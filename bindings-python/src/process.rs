@@ -48,7 +48,7 @@ impl Process {
         self.inner.command()
     }
 
-    /// `starting`, `running`, `completed`, `failed`, `killed` or `error`.
+    /// `starting`, `running`, `restarting`, `completed`, `failed`, `killed` or `error`.
     #[getter(status)]
     fn live_status(&self) -> &'static str {
         self.inner.status().as_str()
@@ -76,6 +76,12 @@ impl Process {
     #[getter]
     fn signal(&self) -> Option<&'static str> {
         self.inner.signal()
+    }
+
+    /// How many times the restart policy started it again.
+    #[getter]
+    fn restarts(&self) -> u32 {
+        self.inner.restarts()
     }
 
     /// The session it was started in, or None.

@@ -3,8 +3,8 @@
 use crate::convert::{
     log_query, stream_options, AutoCleanup, ByteLimit, Callback, CommandArg, CursorArg, Cwd, Data,
     Env, Flag, Follow, Id, KillTimeout, LineCount, MaxBuffer, MaxBytes, OnError, OnExit, OnOutput,
-    OnStart, PathArg, ProcessId, PtyArg, Replay, Seconds, SessionId, SignalArg, StdinArg,
-    StreamArg, Tail, Text, Timeout,
+    OnStart, PathArg, ProcessId, PtyArg, Replay, RestartArg, Seconds, SessionId, SignalArg,
+    StdinArg, StreamArg, Tail, Text, Timeout,
 };
 use crate::error::IntoPyResult;
 use crate::event::LogStream;
@@ -45,7 +45,7 @@ impl ProcessScope {
     /// Starts a background process; resolves to a `Process` once it is running. The start
     /// belongs to the sandbox as it is when called: if `destroy()` begins before the
     /// process runs, it raises `ProcessError` and what it spawned is killed.
-    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None, stdin = None, pty = None))]
+    #[pyo3(signature = (command, *, process_id = None, cwd = None, env = None, timeout = None, kill_timeout = None, auto_cleanup = None, on_output = None, on_exit = None, on_start = None, on_error = None, session_id = None, stdin = None, pty = None, restart = None))]
     #[allow(clippy::too_many_arguments)]
     fn start_process<'py>(
         &self,
@@ -64,6 +64,7 @@ impl ProcessScope {
         session_id: Option<Text<SessionId>>,
         stdin: Option<StdinArg>,
         pty: Option<PtyArg>,
+        restart: Option<RestartArg>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let observer = observer(Callbacks {
             on_start: on_start.map(|c| c.0),
@@ -85,6 +86,7 @@ impl ProcessScope {
             log_limit: None,
             stdin: stdin.map(|s| s.0),
             pty: pty.map(|p| p.0),
+            restart: restart.map(|r| r.0),
         };
         // Called now, so that it belongs to the sandbox as it is now; it runs once awaited.
         let start = self.scope.start_process(command.0, options);

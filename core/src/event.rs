@@ -19,17 +19,20 @@ pub enum LogEventKind {
     /// Output between the reader's cursor and the next kept byte was dropped by the
     /// log limit; `dropped` says how many bytes.
     Truncated,
+    /// A run ended (`exitCode`) and the restart policy starts the next one.
+    Restart,
     /// The process ended; always the last event.
     Exit,
 }
 
 impl LogEventKind {
-    /// `"stdout"`, `"stderr"`, `"truncated"` or `"exit"`.
+    /// `"stdout"`, `"stderr"`, `"truncated"`, `"restart"` or `"exit"`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogEventKind::Stdout => "stdout",
             LogEventKind::Stderr => "stderr",
             LogEventKind::Truncated => "truncated",
+            LogEventKind::Restart => "restart",
             LogEventKind::Exit => "exit",
         }
     }
@@ -61,7 +64,7 @@ pub struct LogEvent {
     /// The cursor just after this event's data: a reader that resumes from it misses
     /// nothing and repeats nothing.
     pub cursor: u64,
-    /// For exit: the exit code.
+    /// For exit and restart: the exit code of the run that ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
     /// For truncated: how many bytes were dropped.
@@ -205,6 +208,19 @@ impl LogStream {
                         cursor,
                         exit_code: None,
                         dropped: Some(dropped),
+                    },
+                    Entry::Restart {
+                        exit_code,
+                        at,
+                        cursor,
+                    } => LogEvent {
+                        kind: LogEventKind::Restart,
+                        data: String::new(),
+                        process_id: self.process_id.clone(),
+                        timestamp: at,
+                        cursor,
+                        exit_code,
+                        dropped: None,
                     },
                     Entry::Exit { info, at, cursor } => {
                         self.done = true;

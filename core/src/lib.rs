@@ -38,6 +38,7 @@ mod reader;
 mod reaper;
 mod records;
 mod registry;
+mod restart;
 mod sandbox;
 mod scope;
 mod session;
@@ -68,6 +69,7 @@ pub use port::{PortMode, PortWaitOptions, StatusRange, DEFAULT_PORT_INTERVAL};
 pub use process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
 pub use pty::PtySize;
 pub use registry::{get_sandbox, shutdown_all};
+pub use restart::{Backoff, RestartMode, RestartPolicy, RestartSpec};
 pub use sandbox::{
     Pending, ProcessOptions, Sandbox, SandboxOptions, DEFAULT_LOG_LIMIT, DROP_GRACE,
 };

@@ -1,80 +1,96 @@
 //! The task that watches one child from spawn to exit and records how it ended.
 
 use crate::process::{Process, ProcessObserver};
+use crate::restart::RestartPolicy;
 use crate::signal::Signal;
+use crate::spawn::WaitOutcome;
+use crate::start::{Launcher, Run};
+use crate::status::{ExitInfo, ProcessStatus};
 use crate::watchdog::{GroupLease, STRAY_POLL};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::unix::AsyncFd;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// Runs once the process has ended, e.g. to forget an auto-cleanup record.
 pub(crate) type OnDone = Box<dyn FnOnce(&Process) + Send>;
 
 /// What the supervisor needs besides the process itself.
 pub(crate) struct Supervision {
-    pub pidfd: OwnedFd,
-    pub readers: [JoinHandle<()>; 2],
-    pub exited_tx: watch::Sender<bool>,
+    pub run: Run,
+    /// Kill it (all runs together) after this long.
     pub timeout: Option<Duration>,
     /// How long after the timeout's SIGTERM SIGKILL follows.
     pub kill_timeout: Duration,
     pub observer: Option<Arc<dyn ProcessObserver>>,
     pub on_done: Option<OnDone>,
+    /// The restart policy, and how to spawn again.
+    pub restart: Option<(RestartPolicy, Launcher)>,
 }
 
-/// Waits for the exit, lets the readers drain the pipes, then records the end.
-/// Output always lands before the exit event, which is always the last one.
+/// Waits for each run's exit, lets the readers drain the pipes, then starts the next run
+/// (restart policy) or records the end. Output always lands before the exit event,
+/// which is always the last one. Runs never overlap: what a run left behind is ended
+/// before the next one starts.
 pub(crate) async fn supervise(process: Process, sup: Supervision) {
     let Supervision {
-        pidfd,
-        readers,
-        exited_tx,
+        mut run,
         timeout,
         kill_timeout,
         observer,
         on_done,
+        restart,
     } = sup;
-    // SAFETY: the AsyncFd owns the pidfd, which stays open and unchanged until it is dropped.
-    let registered =
-        unsafe { AsyncFd::register_with_interest(pidfd, tokio::io::Interest::READABLE) };
-    let outcome = match registered {
-        Ok(fd) => {
-            let mut deadline = timeout.map(|t| Box::pin(tokio::time::sleep(t)));
-            loop {
-                tokio::select! {
-                    _ = crate::spawn::exited(&fd) => {}
-                    _ = async { deadline.as_mut().unwrap().await }, if deadline.is_some() => {
-                        deadline = None;
-                        let p = process.clone();
-                        tokio::spawn(async move { let _ = p.kill(Signal::TERM, kill_timeout).await; });
-                        continue;
-                    }
+    let mut deadline = timeout.map(|t| Box::pin(tokio::time::sleep(t)));
+    let mut stopped_at_spawn;
+    let info = loop {
+        stopped_at_spawn = run.stopped;
+        let outcome = wait_run(&process, run.pidfd, &mut deadline, kill_timeout).await;
+        if let Some(lease) = process.note_strays() {
+            tokio::spawn(release_when_empty(lease));
+        }
+        let _ = run.exited_tx.send(true);
+        for r in run.readers {
+            let _ = r.await;
+        }
+        let info = process.classify(outcome);
+        let Some((policy, launcher)) = &restart else {
+            break info;
+        };
+        let Some(delay) = process.restart_due(policy, &info, run.started.elapsed()) else {
+            break info;
+        };
+        clear_leftovers(&process).await;
+        process.inner.store.restart(info.exit_code);
+        let mut stop = process.inner.stop_tx.subscribe();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+        if process.stopping() {
+            break ExitInfo {
+                status: ProcessStatus::Killed,
+                ..info
+            };
+        }
+        match launcher.relaunch(&process) {
+            Ok(next) => run = next,
+            Err(e) => {
+                if let Some(obs) = &observer {
+                    obs.on_error(&e.with_process(process.id()));
                 }
-                if let Some(o) = process.reap() {
-                    break o;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
+                break ExitInfo {
+                    exit_code: None,
+                    signal: None,
+                    status: ProcessStatus::Error,
+                };
             }
         }
-        // No reactor registration possible: fall back to polling the reap.
-        Err(_) => loop {
-            if let Some(o) = process.reap() {
-                break o;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        },
     };
-    if let Some(lease) = process.note_strays() {
-        tokio::spawn(release_when_empty(lease));
+    if stopped_at_spawn {
+        // The `kill` that stopped it looked for escapees before this run existed.
+        clear_leftovers(&process).await;
     }
-    let _ = exited_tx.send(true);
-    for r in readers {
-        let _ = r.await;
-    }
-    let info = process.classify(outcome);
     // Forget an auto-cleanup record before waking waiters, so that once `wait_for_exit`
     // (or `exec`) returns the record is already gone.
     if let Some(done) = on_done {
@@ -86,6 +102,66 @@ pub(crate) async fn supervise(process: Process, sup: Supervision) {
         obs.on_exit(info.exit_code);
     }
     process.finish(info);
+}
+
+/// Waits for one run's leader to exit and reaps it; the process's `timeout` (which
+/// spans all runs) sends SIGTERM through `kill` when it fires.
+async fn wait_run(
+    process: &Process,
+    pidfd: OwnedFd,
+    deadline: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    kill_timeout: Duration,
+) -> WaitOutcome {
+    // SAFETY: the AsyncFd owns the pidfd, which stays open and unchanged until it is dropped.
+    let registered =
+        unsafe { AsyncFd::register_with_interest(pidfd, tokio::io::Interest::READABLE) };
+    match registered {
+        Ok(fd) => loop {
+            tokio::select! {
+                _ = crate::spawn::exited(&fd) => {}
+                _ = async { deadline.as_mut().unwrap().await }, if deadline.is_some() => {
+                    *deadline = None;
+                    let p = process.clone();
+                    tokio::spawn(async move { let _ = p.kill(Signal::TERM, kill_timeout).await; });
+                    continue;
+                }
+            }
+            if let Some(o) = process.reap() {
+                break o;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        },
+        // No reactor registration possible: fall back to polling the reap.
+        Err(_) => loop {
+            if let Some(o) = process.reap() {
+                break o;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        },
+    }
+}
+
+/// Before a restart: SIGKILL to what the run left in its group and to what carries the
+/// tag, and a wait (bounded) until they are gone, so that two runs never overlap.
+async fn clear_leftovers(process: &Process) {
+    let deadline = crate::duration::deadline(Duration::ZERO);
+    if let Some(pgid) = process.pid() {
+        if crate::group::orphaned_group_alive(pgid) {
+            let _ = crate::group::signal_group(pgid, Signal::KILL);
+        }
+    }
+    let tag = process.tag().to_owned();
+    let left = crate::tree::tagged(&[&tag]);
+    if !left.is_empty() {
+        crate::tree::signal_all(left.into_iter().map(|(pid, _)| pid), Signal::KILL);
+        crate::process::wait_tagged(&[&tag], deadline).await;
+    }
+    if let Some(pgid) = process.pid() {
+        let until = std::time::Instant::now() + Duration::from_secs(1);
+        while crate::group::orphaned_group_alive(pgid) && std::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
 
 /// Members outlived the leader: the group stays guarded by the watchdog until they are

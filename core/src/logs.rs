@@ -97,6 +97,12 @@ pub(crate) enum Entry {
         dropped: u64,
         cursor: u64,
     },
+    /// The run that ended with `exit_code` is followed by a new one (restart policy).
+    Restart {
+        exit_code: Option<i32>,
+        at: SystemTime,
+        cursor: u64,
+    },
     Exit {
         info: ExitInfo,
         at: SystemTime,
@@ -349,9 +355,23 @@ impl Ring {
     }
 }
 
+/// A restart between two runs. It takes one position on the counter, holding no byte,
+/// so the output before it and the restart itself have different cursors.
+#[derive(Debug, Clone, Copy)]
+struct Marker {
+    pos: u64,
+    at: SystemTime,
+    exit_code: Option<i32>,
+}
+
+/// Restarts remembered for readers; older ones read as dropped.
+const MAX_MARKERS: usize = 4096;
+
 struct Inner {
-    /// Bytes ever read, both streams: the cursor of the end of output.
+    /// Bytes ever read, both streams, and one position per restart: the cursor of the
+    /// end of output.
     total: u64,
+    markers: VecDeque<Marker>,
     rings: [Ring; 2],
     exit: Option<(ExitInfo, SystemTime)>,
     file: Option<RotatingFile>,
@@ -412,6 +432,7 @@ impl LogStore {
         LogStore {
             inner: Mutex::new(Inner {
                 total: 0,
+                markers: VecDeque::new(),
                 rings: Default::default(),
                 exit: None,
                 file,
@@ -440,6 +461,26 @@ impl LogStore {
         let pos = g.total;
         g.total += n as u64;
         g.rings[stream.index()].push(pos, parts, self.limit);
+        drop(g);
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Records that the run which ended with `exit_code` is followed by another.
+    pub(crate) fn restart(&self, exit_code: Option<i32>) {
+        let mut g = self.inner.lock().unwrap();
+        if g.exit.is_some() {
+            return;
+        }
+        let pos = g.total;
+        g.total += 1;
+        if g.markers.len() == MAX_MARKERS {
+            g.markers.pop_front();
+        }
+        g.markers.push_back(Marker {
+            pos,
+            at: SystemTime::now(),
+            exit_code,
+        });
         drop(g);
         self.version.send_modify(|v| *v += 1);
     }
@@ -499,6 +540,29 @@ impl LogStore {
                 .filter(|&i| wanted(i))
                 .filter_map(|i| g.rings[i].kept_from(pos).map(|k| (i, k)))
                 .min_by_key(|(_, (_, _, at))| *at);
+            let marker = g
+                .markers
+                .get(g.markers.partition_point(|m| m.pos < pos))
+                .copied()
+                .filter(|m| next.map_or(true, |(_, (_, _, at))| m.pos < at));
+            if let Some(m) = marker {
+                if m.pos > pos {
+                    let dropped = self.gap(&g, pos, m.pos, only);
+                    if dropped > 0 {
+                        out.push(Entry::Truncated {
+                            dropped,
+                            cursor: m.pos,
+                        });
+                    }
+                }
+                out.push(Entry::Restart {
+                    exit_code: m.exit_code,
+                    at: m.at,
+                    cursor: m.pos + 1,
+                });
+                pos = m.pos + 1;
+                continue;
+            }
             let Some((i, (m, offset, at))) = next else {
                 // Nothing kept from here on: the rest, if any, was dropped.
                 let until = match only {
@@ -558,6 +622,13 @@ impl LogStore {
     /// bytes in between are not a loss; its dropped ones cannot be told apart any more,
     /// so the count is at most the stream's own drops.
     fn gap(&self, g: &Inner, from: u64, to: u64, only: Option<StreamKind>) -> u64 {
+        // Restarts hold a position each, and no byte.
+        let markers = g
+            .markers
+            .iter()
+            .filter(|m| (from..to).contains(&m.pos))
+            .count() as u64;
+        let to = to - markers.min(to - from);
         match only {
             None => to - from,
             Some(s) => {
@@ -749,6 +820,7 @@ mod tests {
                 }
                 Entry::Exit { .. } => "exit".into(),
                 Entry::Truncated { .. } => "truncated".into(),
+                Entry::Restart { .. } => "restart".into(),
             })
             .collect();
         assert_eq!(seen, ["stdout:a", "stderr:b", "stdout:c", "exit"]);
@@ -841,6 +913,7 @@ mod tests {
                 ),
                 Entry::Truncated { dropped, cursor } => format!("truncated {dropped} to {cursor}"),
                 Entry::Exit { cursor, .. } => format!("exit@{cursor}"),
+                Entry::Restart { cursor, .. } => format!("restart@{cursor}"),
             })
             .collect()
     }
@@ -973,6 +1046,35 @@ mod tests {
         assert_eq!(s.end(), total + 1000);
         let (entries, _) = s.read_from(total, 10, Some(StreamKind::Stderr));
         assert_eq!(texts(&entries)[0], "truncated 700 to 1600");
+    }
+
+    #[test]
+    fn a_restart_takes_one_position_and_no_byte() {
+        let s = LogStore::new(1 << 20, None);
+        push(&s, StreamKind::Stdout, "a\n");
+        s.restart(Some(1));
+        push(&s, StreamKind::Stdout, "b\n");
+        assert_eq!(s.end(), 5);
+        assert_eq!(
+            texts(&s.read_from(0, 10, None).0),
+            ["stdout@0:a\n", "restart@3", "stdout@3:b\n"]
+        );
+        // From the output before it, the restart comes; from the restart's own
+        // cursor, it does not come again.
+        assert_eq!(
+            texts(&s.read_from(2, 10, None).0),
+            ["restart@3", "stdout@3:b\n"]
+        );
+        assert_eq!(texts(&s.read_from(3, 10, None).0), ["stdout@3:b\n"]);
+        assert_eq!(
+            texts(&s.read_from(0, 10, Some(StreamKind::Stderr)).0),
+            ["restart@3"]
+        );
+        let all = s.query(&LogQuery::default()).unwrap();
+        assert_eq!(
+            (all.stdout.as_str(), all.cursor, all.truncated),
+            ("a\nb\n", 5, false)
+        );
     }
 
     #[test]

@@ -51,6 +51,11 @@ pub(crate) struct State {
     pub strays: bool,
     /// The group's guard by the watchdog, once spawned.
     pub lease: Option<GroupLease>,
+    /// A terminating kill, `destroy` or host exit asked it to end: no more restarts.
+    pub stopping: bool,
+    /// Restarts so far, and in the current streak (reset by a long enough run).
+    pub restarts: u32,
+    pub streak: u32,
 }
 
 pub(crate) struct Inner {
@@ -63,6 +68,8 @@ pub(crate) struct Inner {
     pub state: Mutex<State>,
     pub store: Arc<LogStore>,
     pub exit_tx: watch::Sender<Option<ExitInfo>>,
+    /// Turns true when a stop is requested (wakes a supervisor waiting to restart).
+    pub stop_tx: watch::Sender<bool>,
     pub stdin: crate::stdin::Stdin,
     /// The terminal it runs on, if it was started with `pty`.
     pub terminal: std::sync::OnceLock<crate::pty::Terminal>,
@@ -114,9 +121,13 @@ impl Process {
                     reaped: None,
                     strays: false,
                     lease: None,
+                    stopping: false,
+                    restarts: 0,
+                    streak: 0,
                 }),
                 store: Arc::new(store),
                 exit_tx: watch::Sender::new(None),
+                stop_tx: watch::Sender::new(false),
                 stdin: crate::stdin::Stdin::absent(),
                 terminal: std::sync::OnceLock::new(),
             }),
@@ -130,6 +141,11 @@ impl Process {
             inner: self.inner.clone(),
             _owner: Some(sandbox.clone()),
         }
+    }
+
+    /// How many times the restart policy started it again.
+    pub fn restarts(&self) -> u32 {
+        self.inner.state.lock().unwrap().restarts
     }
 
     /// The process id within the sandbox.
@@ -250,6 +266,10 @@ impl Process {
         let deadline = duration::deadline(timeout);
         let leader = {
             let mut st = self.inner.state.lock().unwrap();
+            if signal.is_terminating() {
+                st.stopping = true;
+                self.inner.stop_tx.send_replace(true);
+            }
             match (st.status.is_final(), st.pid, st.reaped.is_some()) {
                 (false, Some(pid), false) => {
                     st.signalled = true;
@@ -495,8 +515,53 @@ impl Process {
         }
     }
 
+    /// This library is ending the process (kill all, destroy, host exit): an exit of
+    /// 128+N counts as killed, and no restart follows.
     pub(crate) fn mark_signalled(&self) {
-        self.inner.state.lock().unwrap().signalled = true;
+        let mut st = self.inner.state.lock().unwrap();
+        st.signalled = true;
+        st.stopping = true;
+        self.inner.stop_tx.send_replace(true);
+    }
+
+    /// After a run ended so, having run for `uptime`: the delay before the next run if
+    /// the policy restarts it (and no stop was asked), with the status `restarting`.
+    pub(crate) fn restart_due(
+        &self,
+        policy: &crate::restart::RestartPolicy,
+        info: &ExitInfo,
+        uptime: Duration,
+    ) -> Option<Duration> {
+        let mut st = self.inner.state.lock().unwrap();
+        if st.stopping || !policy.wants(info, st.restarts) {
+            return None;
+        }
+        if uptime >= policy.reset_after {
+            st.streak = 0;
+        }
+        let delay = policy.backoff.delay(st.streak);
+        st.streak += 1;
+        st.restarts += 1;
+        st.status = ProcessStatus::Restarting;
+        Some(delay)
+    }
+
+    /// Whether a stop was asked.
+    pub(crate) fn stopping(&self) -> bool {
+        self.inner.state.lock().unwrap().stopping
+    }
+
+    /// Records a new run: its pid and group lease, as if just started. `false` if a stop
+    /// was asked meanwhile: the caller ends the run at once.
+    pub(crate) fn resume(&self, pid: u32, lease: GroupLease) -> bool {
+        let mut st = self.inner.state.lock().unwrap();
+        st.pid = Some(pid);
+        st.lease = Some(lease);
+        st.reaped = None;
+        st.signalled = st.stopping;
+        st.strays = false;
+        st.status = ProcessStatus::Running;
+        !st.stopping
     }
 
     pub(crate) fn set_running(&self, pid: u32, lease: GroupLease) {

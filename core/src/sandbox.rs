@@ -70,6 +70,8 @@ pub struct ProcessOptions {
     /// Run on a pseudo-terminal of this size: output arrives as stdout, `write` is its
     /// keyboard, `resize` changes the size.
     pub pty: Option<crate::pty::PtySize>,
+    /// Start it again when it ends, as the policy says (same id, same log store).
+    pub restart: Option<crate::restart::RestartPolicy>,
 }
 
 impl std::fmt::Debug for ProcessOptions {
@@ -86,6 +88,7 @@ impl std::fmt::Debug for ProcessOptions {
             .field("log_limit", &self.log_limit)
             .field("stdin", &self.stdin)
             .field("pty", &self.pty)
+            .field("restart", &self.restart)
             .finish()
     }
 }

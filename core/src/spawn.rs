@@ -16,7 +16,8 @@ use tokio::net::unix::pipe::{Receiver, Sender};
 /// Bigger pipes mean fewer context switches for chatty children.
 const PIPE_SIZE: usize = 1024 * 1024;
 
-/// Everything needed to exec a child.
+/// Everything needed to exec a child (kept for restarts).
+#[derive(Clone)]
 pub(crate) struct SpawnSpec {
     pub program: OsString,
     pub args: Vec<OsString>,

@@ -34,6 +34,17 @@ pub(crate) async fn start(
             "a terminal is its process's input: pty cannot be combined with stdin \"ignore\"",
         ));
     }
+    if let Some(policy) = &options.restart {
+        policy.validate()?;
+        // One stdin pipe and one terminal per handle: a new run could not keep them.
+        if policy.policy != crate::restart::RestartMode::No
+            && (options.pty.is_some() || options.stdin == Some(StdinMode::Pipe))
+        {
+            return Err(Error::invalid(
+                "restart cannot be combined with pty or stdin \"pipe\": each run would need a new input",
+            ));
+        }
+    }
     // Bad input is refused before a record exists; only a cwd that is missing is a
     // start failure that leaves an `error` record.
     if let Some(cwd) = &options.cwd {
@@ -140,38 +151,19 @@ pub(crate) async fn start(
     if let Some(t) = child.terminal.take() {
         let _ = process.inner.terminal.set(t);
     }
-    let current = admission.register(&process, child.pid, child.lease);
+    let pid = child.pid;
+    let current = admission.register(&process, pid, child.lease.clone());
     // A start overtaken by `destroy` reports only its error.
     let observer = observer.filter(|_| current);
     // Before the readers exist, so `on_start` always precedes the first `on_output`.
     if let Some(o) = &observer {
         o.on_start(&process.held_by(sandbox));
     }
-    let (exited_tx, exited_rx) = watch::channel(false);
     let sink: Option<OutputSink> = observer
         .clone()
         .map(|o| Arc::new(move |s, d: &str| o.on_output(s, d)) as OutputSink);
-    let store = process.inner.store.clone();
-    let readers = [
-        tokio::spawn(reader::read_pipe(
-            child.stdout,
-            crate::StreamKind::Stdout,
-            store.clone(),
-            sink.clone(),
-            exited_rx.clone(),
-        )),
-        match child.stderr {
-            Some(stderr) => tokio::spawn(reader::read_pipe(
-                stderr,
-                crate::StreamKind::Stderr,
-                store,
-                sink,
-                exited_rx,
-            )),
-            // A terminal has one output, read as stdout.
-            None => tokio::spawn(async {}),
-        },
-    ];
+    let launcher = Launcher { spec, sink };
+    let run = launcher.read(&process, child);
     let on_done: Option<lifecycle::OnDone> = options.auto_cleanup.then(|| {
         let weak: Weak<Inner> = Arc::downgrade(sandbox);
         Box::new(move |p: &Process| {
@@ -180,22 +172,90 @@ pub(crate) async fn start(
             }
         }) as lifecycle::OnDone
     });
+    let restart = options
+        .restart
+        .filter(|r| r.policy != crate::restart::RestartMode::No)
+        .map(|policy| (policy, launcher));
     tokio::spawn(lifecycle::supervise(
         process.clone(),
         Supervision {
-            pidfd: child.pidfd,
-            readers,
-            exited_tx,
+            run,
             timeout: options.timeout,
             kill_timeout: options.kill_timeout.unwrap_or(DEFAULT_KILL_TIMEOUT),
             observer,
             on_done,
+            restart,
         },
     ));
     if !current {
         return Err(discard(sandbox, &process, options.observer.as_deref()).await);
     }
     Ok(process.held_by(sandbox))
+}
+
+/// How to spawn the process again (restarts) and where its output goes.
+pub(crate) struct Launcher {
+    spec: SpawnSpec,
+    sink: Option<OutputSink>,
+}
+
+impl Launcher {
+    /// Spawns the next run of `process`. A stop asked while it spawned kills the new run
+    /// at once; it is still supervised (and reaped) as any run.
+    pub(crate) fn relaunch(&self, process: &Process) -> Result<Run> {
+        let child = spawn::spawn(&self.spec)?;
+        let stopped = !process.resume(child.pid, child.lease.clone());
+        if stopped {
+            let _ = crate::group::signal_group(child.pid, Signal::KILL);
+        }
+        let mut run = self.read(process, child);
+        run.stopped = stopped;
+        Ok(run)
+    }
+
+    /// Starts the readers of a spawned child.
+    fn read(&self, process: &Process, child: spawn::Spawned) -> Run {
+        let (exited_tx, exited_rx) = watch::channel(false);
+        let store = process.inner.store.clone();
+        let readers = [
+            tokio::spawn(reader::read_pipe(
+                child.stdout,
+                crate::StreamKind::Stdout,
+                store.clone(),
+                self.sink.clone(),
+                exited_rx.clone(),
+            )),
+            match child.stderr {
+                Some(stderr) => tokio::spawn(reader::read_pipe(
+                    stderr,
+                    crate::StreamKind::Stderr,
+                    store,
+                    self.sink.clone(),
+                    exited_rx,
+                )),
+                // A terminal has one output, read as stdout.
+                None => tokio::spawn(async {}),
+            },
+        ];
+        Run {
+            pidfd: child.pidfd,
+            readers,
+            exited_tx,
+            started: std::time::Instant::now(),
+            stopped: false,
+        }
+    }
+}
+
+/// One run of a process: what its supervisor waits on.
+pub(crate) struct Run {
+    pub pidfd: std::os::fd::OwnedFd,
+    pub readers: [tokio::task::JoinHandle<()>; 2],
+    pub exited_tx: watch::Sender<bool>,
+    pub started: std::time::Instant,
+    /// A stop came while it was spawned: it was killed at once, and what it managed to
+    /// start (a `setsid` child) is for the supervisor to end.
+    pub stopped: bool,
 }
 
 /// Kills and reaps the child of a start that `destroy` overtook, and forgets it.

@@ -11,6 +11,8 @@ pub enum ProcessStatus {
     Starting,
     /// Spawned and not yet ended.
     Running,
+    /// A run ended and the restart policy starts the next one after its backoff.
+    Restarting,
     /// Exited with code 0.
     Completed,
     /// Exited with a non-zero code.
@@ -27,6 +29,7 @@ impl ProcessStatus {
         match self {
             ProcessStatus::Starting => "starting",
             ProcessStatus::Running => "running",
+            ProcessStatus::Restarting => "restarting",
             ProcessStatus::Completed => "completed",
             ProcessStatus::Failed => "failed",
             ProcessStatus::Killed => "killed",
@@ -36,7 +39,10 @@ impl ProcessStatus {
 
     /// Whether the process has ended (or never started).
     pub fn is_final(self) -> bool {
-        !matches!(self, ProcessStatus::Starting | ProcessStatus::Running)
+        !matches!(
+            self,
+            ProcessStatus::Starting | ProcessStatus::Running | ProcessStatus::Restarting
+        )
     }
 }
 

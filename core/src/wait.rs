@@ -279,6 +279,19 @@ impl Waiter<'_> {
                         }
                     }
                     Entry::Truncated { .. } => {}
+                    Entry::Restart { .. } => {
+                        // The run's last line without a newline counts, then the next
+                        // run starts new lines.
+                        if let Some(found) = self.test_tails(true).await {
+                            return found;
+                        }
+                        if let Some(m) = self.take_remembered() {
+                            return Ok(m);
+                        }
+                        self.fed_end = [None, None];
+                        self.split = Default::default();
+                        self.tails = Default::default();
+                    }
                     Entry::Exit { info, .. } => {
                         // A last line without a newline still counts before the exit does.
                         if let Some(found) = self.test_tails(true).await {

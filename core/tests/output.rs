@@ -200,6 +200,7 @@ async fn a_stream_of_a_fast_writer_keeps_read_order() {
             LogEventKind::Stderr => err.push_str(&ev.data),
             LogEventKind::Exit => {}
             LogEventKind::Truncated => panic!("nothing is dropped under the default limit"),
+            LogEventKind::Restart => panic!("no restart policy here"),
         }
         last = Some(ev.kind);
     }

@@ -47,7 +47,10 @@ from ._errors import (
 __version__: str
 DEFAULT_LOG_LIMIT: int
 
-ProcessStatus = Literal["starting", "running", "completed", "failed", "killed", "error"]
+ProcessStatus = Literal["starting", "running", "restarting", "completed", "failed", "killed", "error"]
+# A policy name, or {"policy", "max_restarts", "backoff": {"initial", "max", "factor"},
+# "reset_after"} with times in seconds.
+RestartSpec = Union[Literal["no", "on-failure", "always"], Mapping[str, Any], None]
 StreamName = Literal["stdout", "stderr"]
 Seconds = Union[int, float]
 Command = Union[str, Sequence[Union[str, "os.PathLike[str]"]]]
@@ -148,7 +151,7 @@ class ExecResult:
 class LogEvent:
     """One log event; ``exit`` is always the last of a stream."""
     @property
-    def type(self) -> Literal["stdout", "stderr", "truncated", "exit"]: ...
+    def type(self) -> Literal["stdout", "stderr", "truncated", "restart", "exit"]: ...
     @property
     def data(self) -> str: ...
     @property
@@ -194,6 +197,9 @@ class Process:
     def signal(self) -> Optional[str]: ...
     @property
     def session_id(self) -> Optional[str]: ...
+    @property
+    def restarts(self) -> int:
+        """How many times the restart policy started it again."""
     def kill(self, signal: Optional[SignalLike] = None, *, timeout: Optional[Seconds] = None) -> Coroutine[Any, Any, None]: ...
     def write(self, data: Union[str, bytes, bytearray, memoryview]) -> Coroutine[Any, Any, None]: ...
     def close_stdin(self) -> Coroutine[Any, Any, None]: ...
@@ -269,6 +275,7 @@ class ProcessScope:
         session_id: Optional[str] = None,
         stdin: Optional[Literal["pipe", "ignore"]] = None,
         pty: Union[bool, Mapping[str, int], None] = None,
+        restart: RestartSpec = None,
     ) -> Coroutine[Any, Any, Process]: ...
     def list_processes(self) -> Coroutine[Any, Any, List[Process]]: ...
     def get_process(self, id: str) -> Coroutine[Any, Any, Optional[Process]]: ...
