@@ -40,9 +40,51 @@ pub(crate) fn group_alive(pgid: u32) -> bool {
     if rustix::process::test_kill_process_group(pid(pgid)).is_err() {
         return false;
     }
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return true;
-    };
+    scan(pgid, true).map_or(true, |m| !m.is_empty())
+}
+
+/// The running members of the group (zombies left out); empty if `/proc` cannot be read.
+pub(crate) fn members(pgid: u32) -> std::collections::HashSet<u32> {
+    scan(pgid, false).unwrap_or_default()
+}
+
+/// A group's members: they can be missed by the group's signal when their parent had
+/// it pending and blocked while it forked them (the child does not inherit a pending
+/// signal). Whoever waits for a signalled group to end sends the signal again to
+/// members it has not seen before, once each.
+pub(crate) struct Latecomers {
+    pgid: u32,
+    seen: std::collections::HashSet<u32>,
+}
+
+impl Latecomers {
+    /// The members now: call it before signalling the group.
+    pub(crate) fn before_signal(pgid: u32) -> Latecomers {
+        Latecomers {
+            pgid,
+            seen: members(pgid),
+        }
+    }
+
+    /// Sends `sig` to the running members not seen before; whether any is running.
+    pub(crate) fn signal_new(&mut self, sig: Signal) -> bool {
+        let now = members(self.pgid);
+        for m in &now {
+            if self.seen.insert(*m) {
+                if let Some(p) = rustix::process::Pid::from_raw(*m as i32) {
+                    let _ = rustix::process::kill_process(p, sig.to_rustix());
+                }
+            }
+        }
+        !now.is_empty()
+    }
+}
+
+/// The running members of `pgid` (all of them, or `first_only` the first found); `None`
+/// if `/proc` cannot be read.
+fn scan(pgid: u32, first_only: bool) -> Option<std::collections::HashSet<u32>> {
+    let mut out = std::collections::HashSet::new();
+    let dir = std::fs::read_dir("/proc").ok()?;
     for entry in dir.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
@@ -60,10 +102,15 @@ pub(crate) fn group_alive(pgid: u32) -> bool {
         let state = fields.next();
         let pgrp = fields.nth(1).and_then(|p| p.parse::<u32>().ok());
         if pgrp == Some(pgid) && state != Some("Z") && state != Some("X") {
-            return true;
+            if let Ok(p) = name.parse() {
+                out.insert(p);
+            }
+            if first_only {
+                break;
+            }
         }
     }
-    false
+    Some(out)
 }
 
 /// Whether the group of a leader that was already reaped still has live members, and

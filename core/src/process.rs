@@ -290,10 +290,13 @@ impl Process {
                 .await;
             return self.kill_strays(signal, deadline).await;
         };
+        let mut late = signal
+            .is_terminating()
+            .then(|| group::Latecomers::before_signal(pgid));
         group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
-        if !signal.is_terminating() {
+        let Some(late) = late.as_mut() else {
             return Ok(true);
-        }
+        };
         let mut rx = self.inner.exit_tx.subscribe();
         // tokio's timeout treats a duration past any deadline as none.
         if tokio::time::timeout(timeout, rx.wait_for(Option::is_some))
@@ -304,7 +307,7 @@ impl Process {
             let _ = rx.wait_for(Option::is_some).await;
         }
         // The leader is gone; whatever it started must not outlive the kill.
-        self.wait_strays(deadline).await;
+        self.wait_strays(deadline, Some((late, signal))).await;
         Ok(true)
     }
 
@@ -491,18 +494,27 @@ impl Process {
         let Some(pgid) = self.stray_pgid() else {
             return Ok(false);
         };
+        let mut late = group::Latecomers::before_signal(pgid);
         group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
         if signal.is_terminating() {
-            self.wait_strays(deadline).await;
+            self.wait_strays(deadline, Some((&mut late, signal))).await;
         }
         Ok(true)
     }
 
     /// Waits until nothing is left of an ended process's group, sending it SIGKILL at
-    /// `deadline` (then waiting a little more for the kernel to finish them).
-    async fn wait_strays(&self, deadline: Option<Instant>) {
+    /// `deadline` (then waiting a little more for the kernel to finish them). Members
+    /// the group's signal missed get it too.
+    async fn wait_strays(
+        &self,
+        deadline: Option<Instant>,
+        mut late: Option<(&mut group::Latecomers, Signal)>,
+    ) {
         let mut killed: Option<Instant> = None;
         while let Some(pgid) = self.stray_pgid() {
+            if let Some((l, sig)) = late.as_mut() {
+                l.signal_new(*sig);
+            }
             match killed {
                 None if duration::passed(deadline) => {
                     let _ = group::signal_group(pgid, Signal::KILL);
@@ -614,14 +626,23 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
                 .map(|g| (p, g))
         })
         .collect();
+    let mut late: Vec<group::Latecomers> = Vec::new();
     for (p, pgid) in &running {
         p.mark_signalled();
+        late.push(group::Latecomers::before_signal(*pgid));
         let _ = group::signal_group(*pgid, Signal::TERM);
     }
     let deadline = duration::deadline(grace);
-    let mut left: Vec<(&Process, u32)> = running;
+    let mut left: Vec<(&Process, u32, group::Latecomers)> = running
+        .into_iter()
+        .zip(late)
+        .map(|((p, g), l)| (p, g, l))
+        .collect();
     while !left.is_empty() && !duration::passed(deadline) {
-        left.retain(|(p, pgid)| p.reap().is_none() || group::orphaned_group_alive(*pgid));
+        left.retain_mut(|(p, pgid, late)| {
+            late.signal_new(Signal::TERM);
+            p.reap().is_none() || group::orphaned_group_alive(*pgid)
+        });
         if !left.is_empty() {
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -630,7 +651,7 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
         let left = crate::tree::tagged(&tags);
         crate::tree::signal_all(left.iter().map(|(p, _)| *p), Signal::KILL);
     }
-    for (p, pgid) in &left {
+    for (p, pgid, _) in &left {
         let _ = group::signal_group(*pgid, Signal::KILL);
         let until = Instant::now() + Duration::from_millis(500);
         while p.reap().is_none() && Instant::now() < until {

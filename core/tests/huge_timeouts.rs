@@ -118,3 +118,34 @@ async fn process_and_exec_options_with_a_huge_timeout() {
         assert_eq!(e.status, ProcessStatus::Completed);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_forked_after_the_group_signal_is_signalled_too() {
+    // The parent holds SIGTERM pending and blocked while it forks: the child does not
+    // inherit a pending signal, so the group's SIGTERM never reaches it. With no
+    // deadline, only signalling newcomers ends the kill.
+    let sb = sandbox();
+    let p = start(
+        &sb,
+        [
+            "python3",
+            "-c",
+            "import os,signal,time\n\
+             signal.pthread_sigmask(signal.SIG_BLOCK,{signal.SIGTERM})\n\
+             print('blocked',flush=True)\n\
+             time.sleep(0.5)\n\
+             if os.fork()==0:\n    \
+                 signal.pthread_sigmask(signal.SIG_UNBLOCK,{signal.SIGTERM})\n    \
+                 os.execvp('sleep',['sleep','300'])\n\
+             signal.pthread_sigmask(signal.SIG_UNBLOCK,{signal.SIGTERM})\n\
+             time.sleep(300)",
+        ],
+    )
+    .await;
+    p.wait_for_log(&sub("blocked"), Some(HANG)).await.unwrap();
+    let pgid = p.pid().unwrap();
+    within(HANG, "kill", p.kill(Signal::TERM, Duration::MAX))
+        .await
+        .unwrap();
+    assert!(live_group_members(pgid).is_empty());
+}
