@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== Rust: cargo test -p procwright"
 cargo test -p procwright --all-targets
+echo "== Rust: cargo test -p procwright-cli (the procwright command)"
+cargo test -p procwright-cli
 echo "== Rust: doctests (README quick start included)"
 cargo test -p procwright --doc
