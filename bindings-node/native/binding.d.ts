@@ -137,6 +137,13 @@ export declare class NativeSession {
   scope(): NativeScope
 }
 
+/**
+ * Runs the `procwright` command line `args` (the program name first) and returns its
+ * exit code. It blocks the calling thread until the command ends: call it only from
+ * the command's own script.
+ */
+export declare function cliMain(args: Array<string>): number
+
 /** `{initial, max, factor}` of a restart backoff; times in milliseconds. */
 export interface NativeBackoff {
   initial?: number

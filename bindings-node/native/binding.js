@@ -841,4 +841,5 @@ module.exports.NativeProcess = nativeBinding.NativeProcess
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.NativeScope = nativeBinding.NativeScope
 module.exports.NativeSession = nativeBinding.NativeSession
+module.exports.cliMain = nativeBinding.cliMain
 module.exports.shutdownAll = nativeBinding.shutdownAll

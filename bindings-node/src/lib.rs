@@ -9,6 +9,7 @@
 #![deny(clippy::all)]
 
 mod cancel;
+pub mod cli;
 mod convert;
 mod error;
 mod event;

@@ -7,6 +7,7 @@
 //! `event.rs`, `exec.rs`, `pattern.rs`, `error.rs`; plus `convert.rs` (Python values),
 //! `observer.rs` (callbacks) and `future.rs` (awaitables).
 
+mod cli;
 mod convert;
 mod error;
 mod event;
@@ -73,6 +74,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ports::PortReady>()?;
     m.add_function(wrap_pyfunction!(sandbox::get_sandbox, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown_all, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(_at_exit, m)?)?;
     m.add("DEFAULT_LOG_LIMIT", procwright::DEFAULT_LOG_LIMIT)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
