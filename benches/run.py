@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target-bench"))
 RUST_BIN = os.path.join(TARGET, "release", "procwright-bench")
+CLI_BIN = os.path.join(TARGET, "release", "procwright")
 VENV_PY = os.path.join(HERE, ".venv", "bin", "python")
 NODE_BENCH = os.path.join(HERE, "node", "bench.mjs")
 PY_BENCH = os.path.join(HERE, "py", "bench.py")
@@ -521,10 +522,56 @@ def row_list_ports(t, q):
     return res
 
 
+def row_cli_run(t, q):
+    """`procwright run` against npm's start-server-and-test: start `python3 -m
+    http.server`, wait until it answers, run `curl` once, stop it; wall time."""
+    import socket
+    import tempfile
+
+    n = 3 if q else 8
+    sst = os.path.join(ROOT, "benches", "node_modules", ".bin", "start-server-and-test")
+    if not (os.path.exists(CLI_BIN) and os.path.exists(sst)):
+        t.add(16, "`procwright run` / start-server-and-test wall time", "n/a", "not built")
+        return {}
+    times = {"ours": [], "sst": []}
+    with tempfile.TemporaryDirectory() as d:
+        for r in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            s.close()
+            server = f"python3 -m http.server {port} --bind 127.0.0.1"
+            url = f"http://127.0.0.1:{port}/"
+            with open(os.path.join(d, "procwright.toml"), "w") as f:
+                f.write(f'[services.web]\ncommand = "{server}"\nready = {{ port = {port} }}\n')
+            cmds = {
+                "ours": [CLI_BIN, "run", "-f", os.path.join(d, "procwright.toml"), "--", "curl", "-sf", "-o", "/dev/null", url],
+                "sst": [sst, server, url, f"curl -sf -o /dev/null {url}"],
+            }
+            order = ["ours", "sst"] if r % 2 == 0 else ["sst", "ours"]
+            for k in order:
+                start = time.perf_counter()
+                p = subprocess.run(cmds[k], cwd=d, capture_output=True, timeout=120)
+                took = time.perf_counter() - start
+                if p.returncode == 0:
+                    times[k].append(took)
+                else:
+                    print(f"  ! cli-run {k} exited {p.returncode}: {p.stderr.decode()[-300:]}", file=sys.stderr)
+            print(f"  cli-run: round {r + 1}/{n} done", file=sys.stderr)
+    a, b = med(times["ours"]), med(times["sst"])
+    ratio = a / b if (a and b) else None
+    t.add(16, f"start `python3 -m http.server`, wait until it answers, `curl` once, stop (s, n={len(times['ours'])})",
+          "`procwright run` / npm start-server-and-test", f"{fmt(a, ' s')} / {fmt(b, ' s')}",
+          f"p99 {fmt(pct(times['ours'], 99), ' s')} / {fmt(pct(times['sst'], 99), ' s')}",
+          f"{fmt(ratio)}x start-server-and-test" if ratio else "", "≤0.5x",
+          verdict(None if ratio is None else ratio <= 0.5))
+    return times
+
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
         6: row_membound, 7: row_status, 8: row_contention, 9: row_session_exec,
         10: row_stdin, 11: row_pty_echo, 12: row_tree_kill, 13: row_logs_since,
-        14: row_anyport, 15: row_list_ports}
+        14: row_anyport, 15: row_list_ports, 16: row_cli_run}
 
 
 def machine():

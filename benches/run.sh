@@ -13,8 +13,8 @@ ROOT=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-bench}"
 log() { echo "== $*" >&2; }
 
-log "building the Rust bench (release) into $CARGO_TARGET_DIR"
-cargo build --quiet --release -p procwright-benches
+log "building the Rust bench and the procwright command (release) into $CARGO_TARGET_DIR"
+cargo build --quiet --release -p procwright-benches -p procwright-cli
 
 log "installing the npm peers into benches/node_modules"
 (cd benches && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
