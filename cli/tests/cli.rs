@@ -263,6 +263,98 @@ ready = { log = "ready" }
     assert!(pids.iter().all(|p| !alive(*p)), "left running: {pids:?}");
 }
 
+/// Starts `procwright up` in `dir` and returns it once every service is ready.
+fn up_ready(d: &Dir) -> std::process::Child {
+    let mut up = Command::new(BIN)
+        .arg("up")
+        .current_dir(&d.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(up.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("are ready") {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "up ended before ready"
+        );
+    }
+    // Keep draining, so that up never blocks on a full stderr pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while err.read_line(&mut sink).unwrap_or(0) > 0 {
+            sink.clear();
+        }
+    });
+    up
+}
+
+#[test]
+fn sigterm_stops_like_ctrl_c_and_a_second_ctrl_c_kills_at_once() {
+    let d = Dir::new("signals");
+    d.file(
+        r#"
+[services.a]
+command = "trap 'echo stop-a >> stops; exit 0' TERM; echo ready; while true; do sleep 0.05; done"
+ready = { log = "ready" }
+"#,
+    );
+    let mut up = up_ready(&d);
+    unsafe { libc_kill(up.id() as i32, 15) };
+    assert_eq!(up.wait().unwrap().code(), Some(0));
+    assert_eq!(d.read("stops"), "stop-a\n");
+
+    // A service that ignores its stop signal would get its 60 s stop timeout; the second
+    // Ctrl-C does not wait for it.
+    d.file(
+        r#"
+[services.stubborn]
+command = "trap '' TERM INT; echo $$ > s.pid; echo ready; while true; do sleep 0.05; done"
+ready = { log = "ready" }
+stop_timeout = 60
+"#,
+    );
+    let mut up = up_ready(&d);
+    let t = Instant::now();
+    unsafe { libc_kill(up.id() as i32, 2) };
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe { libc_kill(up.id() as i32, 2) };
+    up.wait().unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "the second Ctrl-C waited for the stop timeout"
+    );
+    let pid: i32 = d.read("s.pid").trim().parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the stubborn service survived");
+}
+
+#[test]
+fn two_hundred_services_in_a_deep_chain_start_in_order() {
+    let d = Dir::new("chain");
+    let mut text = String::new();
+    for i in 0..200 {
+        text.push_str(&format!(
+            "[services.s{i}]\ncommand = \"echo s{i} >> order; echo ok; exec sleep 300\"\nready = {{ log = \"ok\" }}\n"
+        ));
+        if i > 0 {
+            text.push_str(&format!("depends_on = {{ s{} = \"ready\" }}\n", i - 1));
+        }
+    }
+    d.file(&text);
+    let o = run(&d, &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&d, &["run", "--", "cat", "order"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let want: String = (0..200).map(|i| format!("s{i}\n")).collect();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), want);
+}
+
 /// Whether `pid` runs (a zombie does not count).
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
