@@ -190,10 +190,29 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
             return 1;
         }
     };
-    let status = tokio::process::Command::new(&cmd[0])
+    // Ctrl-C at the terminal reaches CMD too (same foreground group): CMD decides, and
+    // the services are stopped once it has ended. SIGTERM to procwright alone is passed
+    // on to CMD.
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let status = match tokio::process::Command::new(&cmd[0])
         .args(&cmd[1..])
-        .status()
-        .await;
+        .spawn()
+    {
+        Ok(mut child) => loop {
+            tokio::select! {
+                s = child.wait() => break s,
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {
+                    if let Some(pid) = child.id() {
+                        // SAFETY: kill(2) with a pid we own; no memory is involved.
+                        unsafe { libc_kill(pid as i32, 15) };
+                    }
+                }
+            }
+        },
+        Err(e) => Err(e),
+    };
     stack.stop(false).await;
     match status {
         Ok(s) => match s.code() {
@@ -209,4 +228,9 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
             127
         }
     }
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
 }

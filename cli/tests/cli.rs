@@ -335,6 +335,32 @@ stop_timeout = 60
 }
 
 #[test]
+fn sigterm_to_run_reaches_the_command_and_then_stops_the_services() {
+    let d = Dir::new("runterm");
+    d.file("[services.s]\ncommand = \"echo $$ > s.pid; exec sleep 300\"\n");
+    let mut run = Command::new(BIN)
+        .args(["run", "--", "sh", "-c", "touch cmd.started; exec sleep 300"])
+        .current_dir(&d.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !d.0.join("cmd.started").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe { libc_kill(run.id() as i32, 15) };
+    let status = run.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "CMD's death by SIGTERM, as a shell reports it"
+    );
+    let pid: i32 = d.read("s.pid").trim().parse().unwrap();
+    assert!(!alive(pid), "the service survived");
+}
+
+#[test]
 fn two_hundred_services_in_a_deep_chain_start_in_order() {
     let d = Dir::new("chain");
     let mut text = String::new();
