@@ -198,25 +198,7 @@ ready = { log = "ready" }
 depends_on = { b = "started" }
 "#,
     );
-    let mut up = Command::new(BIN)
-        .arg("up")
-        .current_dir(&d.0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(up.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            err.read_line(&mut line).unwrap() > 0,
-            "up ended before ready"
-        );
-        if line.contains("ready") {
-            break;
-        }
-    }
+    let mut up = up_ready(&d);
     unsafe { libc_kill(up.id() as i32, 2) };
     let status = up.wait().unwrap();
     assert_eq!(status.code(), Some(0));
@@ -233,19 +215,7 @@ command = "echo $$ > s.pid; setsid sh -c 'echo $$ > escapee.pid; exec sleep 300'
 ready = { log = "ready" }
 "#,
     );
-    let mut up = Command::new(BIN)
-        .arg("up")
-        .current_dir(&d.0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(up.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("ready") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0);
-    }
+    let mut up = up_ready(&d);
     let deadline = Instant::now() + Duration::from_secs(10);
     while d.read("escapee.pid").is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
