@@ -4,7 +4,9 @@
 
 mod config;
 mod graph;
+mod mcp;
 mod prefix;
+mod serve;
 mod stack;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +50,10 @@ enum Cmd {
         #[arg(short = 'f', long = "file", default_value = "procwright.toml")]
         file: PathBuf,
     },
+    /// Serve the REST API: sandboxes, their processes, logs, waits, ports and files.
+    Serve(serve::ServeArgs),
+    /// Speak the Model Context Protocol on stdin/stdout: process tools for agents.
+    Mcp,
 }
 
 /// Exit code for a service file that does not check out (as usage errors).
@@ -83,6 +89,8 @@ where
             Cmd::Check { file } => check(&file),
             Cmd::Up { file } => up(&file).await,
             Cmd::Run { file, verbose, cmd } => run_with(&file, verbose, &cmd).await,
+            Cmd::Serve(args) => serve::main(args).await,
+            Cmd::Mcp => mcp::main().await,
         }
     });
     // Whatever is still running goes with the host (SIGTERM, then SIGKILL).
