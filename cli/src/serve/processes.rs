@@ -1,0 +1,177 @@
+//! Seed 003's process endpoints: start, list, get, logs (the merged log file), kill.
+
+use super::auth::{Caller, Role};
+use super::body::JsonBody;
+use super::error::{ApiError, ApiResult};
+use super::sandboxes::{cwd_of, env_of, running, EnvBody};
+use super::state::{random_id, unix, App, Record, Sbx};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use procwright::{Command, ErrorCode, ProcessOptions, ProcessStatus, Signal, StdinMode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The body of `POST .../processes`, as seed 003 (plus `stdin`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartBody {
+    command: Vec<String>,
+    env: Option<EnvBody>,
+    cwd: Option<String>,
+    /// A pipe for `POST .../stdin`; without it stdin is `/dev/null`.
+    #[serde(default)]
+    stdin: bool,
+}
+
+/// Seed 003's four states from the library's seven.
+fn state_of(status: ProcessStatus) -> &'static str {
+    match status {
+        ProcessStatus::Starting | ProcessStatus::Running | ProcessStatus::Restarting => "running",
+        ProcessStatus::Completed | ProcessStatus::Failed => "exited",
+        ProcessStatus::Killed => "killed",
+        ProcessStatus::Error => "failed",
+    }
+}
+
+/// A record with exactly seed 003's fields.
+pub fn record_json(sandbox: &str, r: &Record) -> Value {
+    match r {
+        Record::Started(p, argv) => {
+            let status = p.status();
+            let state = state_of(status);
+            // -1 while running and after a signal, as seed 003 says.
+            let exit_code = match state {
+                "exited" => p.exit_code().unwrap_or(-1),
+                _ => -1,
+            };
+            json!({
+                "id": p.id(), "sandbox_id": sandbox, "command": argv,
+                "pid": p.pid().unwrap_or(0), "state": state, "exit_code": exit_code,
+                "started_at": unix(p.start_time()),
+                "exited_at": p.end_time().map(unix).unwrap_or(0),
+            })
+        }
+        Record::Failed(id, argv, f) => json!({
+            "id": id, "sandbox_id": sandbox, "command": argv, "pid": 0, "state": "failed",
+            "exit_code": -1, "started_at": f.at, "exited_at": f.at,
+        }),
+    }
+}
+
+/// `POST /v1/sandboxes/{id}/processes`: 201 with the record (state `failed` when the
+/// command could not be started, its log saying why).
+pub async fn start(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StartBody>,
+) -> ApiResult<Response> {
+    let sbx = running(&app, &caller, &id, Role::Developer)?;
+    let command = Command::Argv(body.command.clone());
+    command.validate()?;
+    let options = ProcessOptions {
+        process_id: Some(random_id("proc_")),
+        cwd: Some(cwd_of(&sbx, body.cwd.as_deref())?),
+        env: env_of(body.env)?,
+        stdin: body.stdin.then_some(StdinMode::Pipe),
+        ..ProcessOptions::default()
+    };
+    let pid = options.process_id.clone().unwrap_or_default();
+    let _one_at_a_time = sbx.starts.lock().await;
+    let pending = {
+        let destroyed = sbx.life.read().await;
+        if *destroyed {
+            return Err(sbx.check_running().unwrap_err());
+        }
+        if sbx.live() >= app.max_processes {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_PROCESSES",
+                format!(
+                    "sandbox {id} has {} processes running, the most allowed",
+                    app.max_processes
+                ),
+            ));
+        }
+        sbx.sandbox.scope().start_process(command, options)
+    };
+    match pending.await {
+        Ok(p) => {
+            sbx.started(p.id(), body.command);
+            let r = sbx.record(p.id())?;
+            Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
+        }
+        Err(e) if e.code == ErrorCode::ProcessError => {
+            sbx.check_running()?;
+            let why = e.to_string();
+            let _ = std::fs::create_dir_all(&sbx.logs);
+            let _ = std::fs::write(sbx.logs.join(format!("proc-{pid}.log")), format!("{why}\n"));
+            sbx.failed(&pid, body.command);
+            let r = sbx.record(&pid)?;
+            Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /v1/sandboxes/{id}/processes`: every record, ended ones too.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let sbx = running(&app, &caller, &id, Role::Viewer)?;
+    let all: Vec<Value> = sbx
+        .records()
+        .iter()
+        .map(|r| record_json(&sbx.id, r))
+        .collect();
+    Ok(Json(json!({ "processes": all })))
+}
+
+/// `GET /v1/sandboxes/{id}/processes/{pid}`.
+pub async fn get(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path((id, pid)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let sbx = running(&app, &caller, &id, Role::Viewer)?;
+    Ok(Json(record_json(&sbx.id, &sbx.record(&pid)?)))
+}
+
+/// `GET .../processes/{pid}/logs`: the current `proc-<id>.log`, stdout and stderr merged.
+pub async fn logs(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path((id, pid)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let sbx = running(&app, &caller, &id, Role::Viewer)?;
+    sbx.record(&pid)?;
+    let data = tokio::fs::read(log_path(&sbx, &pid)).await.map_err(|_| {
+        ApiError::not_found("LOG_NOT_FOUND", format!("process {pid} has no log file"))
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], data).into_response())
+}
+
+fn log_path(sbx: &Sbx, pid: &str) -> std::path::PathBuf {
+    sbx.logs.join(format!("proc-{pid}.log"))
+}
+
+/// `DELETE .../processes/{pid}`: SIGTERM, then SIGKILL; 204 also when it had ended.
+pub async fn kill(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path((id, pid)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let sbx = running(&app, &caller, &id, Role::Developer)?;
+    if let Record::Started(p, _) = sbx.record(&pid)? {
+        if !p.status().is_final() {
+            p.kill(Signal::parse("SIGTERM")?, procwright::DEFAULT_KILL_TIMEOUT)
+                .await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

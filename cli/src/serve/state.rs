@@ -1,0 +1,299 @@
+//! What the server holds: its sandboxes (each a workspace plus a core `Sandbox`), the
+//! argv of each process (the REST records show it as started), and exposed ports.
+
+use super::auth::Tokens;
+use super::error::ApiError;
+use axum::http::StatusCode;
+use procwright::{Process, Sandbox, SandboxOptions};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Bytes of output each process keeps in memory per stream; the full log is on disk.
+const LOG_LIMIT: usize = 1024 * 1024;
+
+/// The server's state, shared by every request.
+pub struct App {
+    /// Holds one workspace folder per sandbox (canonical).
+    pub root: PathBuf,
+    /// Holds one folder of `proc-<id>.log` files per sandbox, outside the workspaces.
+    pub logs: PathBuf,
+    /// Accepted tokens; `None` when the server is open (loopback only).
+    pub tokens: Option<Tokens>,
+    /// Most running processes per sandbox.
+    pub max_processes: usize,
+    /// `host:port` the server answers on, for preview URLs when a request has no Host.
+    pub public: String,
+    sandboxes: Mutex<Vec<Arc<Sbx>>>,
+    previews: Mutex<HashMap<String, Preview>>,
+}
+
+/// An exposed port: where `/preview/<secret>/` leads.
+#[derive(Clone)]
+pub struct Preview {
+    /// The sandbox it belongs to (the preview ends with it).
+    pub sandbox: String,
+    /// The port proxied to on loopback.
+    pub port: u16,
+}
+
+/// One sandbox.
+pub struct Sbx {
+    /// `sbx_` + 24 hex digits.
+    pub id: String,
+    /// The workspace, canonical.
+    pub root: PathBuf,
+    /// Where its processes' log files are.
+    pub logs: PathBuf,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// The core sandbox its processes run in.
+    pub sandbox: Sandbox,
+    /// Set once by `DELETE`; guards every start so none runs after destroy.
+    pub life: tokio::sync::RwLock<bool>,
+    /// Serialises starts so the process limit holds under concurrent requests.
+    pub starts: tokio::sync::Mutex<()>,
+    /// One permit per `exec` running, as many as the process limit.
+    pub execs: Arc<tokio::sync::Semaphore>,
+    records: Mutex<Records>,
+}
+
+#[derive(Default)]
+struct Records {
+    /// Process ids in start order, with the argv each was started with.
+    order: Vec<(String, Vec<String>)>,
+    /// Starts that failed: kept as `failed` records, as seed 003 shows them.
+    failed: HashMap<String, Failed>,
+}
+
+/// A process that could not be started.
+#[derive(Clone)]
+pub struct Failed {
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// A process record as the REST API shows it.
+pub enum Record {
+    /// One the core started.
+    Started(Process, Vec<String>),
+    /// One that could not be started.
+    Failed(String, Vec<String>, Failed),
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> u64 {
+    unix(SystemTime::now())
+}
+
+/// A time in Unix seconds.
+pub fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A fresh id: `prefix` and 24 hex digits from the system's random source.
+pub fn random_id(prefix: &str) -> String {
+    format!("{prefix}{}", hex::encode(random_bytes::<12>()))
+}
+
+/// Unguessable bytes (preview secrets are credentials).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    use std::io::Read;
+    let mut b = [0u8; N];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .expect("/dev/urandom must be readable");
+    b
+}
+
+impl App {
+    /// A server state over `root` (created if missing).
+    pub fn new(
+        root: PathBuf,
+        tokens: Option<Tokens>,
+        max_processes: usize,
+        public: String,
+    ) -> std::io::Result<App> {
+        std::fs::create_dir_all(&root)?;
+        let root = std::fs::canonicalize(root)?;
+        let logs = root.join(".logs");
+        std::fs::create_dir_all(&logs)?;
+        Ok(App {
+            root,
+            logs,
+            tokens,
+            max_processes,
+            public,
+            sandboxes: Mutex::new(Vec::new()),
+            previews: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Creates a sandbox and its workspace.
+    pub fn create(&self) -> Result<Arc<Sbx>, ApiError> {
+        let id = random_id("sbx_");
+        let root = self.root.join(&id);
+        let logs = self.logs.join(&id);
+        std::fs::create_dir_all(&root)
+            .map_err(|e| ApiError::internal(format!("cannot create the workspace: {e}")))?;
+        let root = std::fs::canonicalize(root)
+            .map_err(|e| ApiError::internal(format!("cannot resolve the workspace: {e}")))?;
+        let sandbox = Sandbox::new(SandboxOptions {
+            cwd: Some(root.clone()),
+            log_limit: Some(LOG_LIMIT),
+            log_dir: Some(logs.clone()),
+            ..SandboxOptions::default()
+        })?;
+        let sbx = Arc::new(Sbx {
+            id,
+            root,
+            logs,
+            created_at: unix_now(),
+            sandbox,
+            life: tokio::sync::RwLock::new(false),
+            starts: tokio::sync::Mutex::new(()),
+            execs: Arc::new(tokio::sync::Semaphore::new(self.max_processes)),
+            records: Mutex::new(Records::default()),
+        });
+        self.sandboxes.lock().unwrap().push(sbx.clone());
+        Ok(sbx)
+    }
+
+    /// Every sandbox, in creation order.
+    pub fn all(&self) -> Vec<Arc<Sbx>> {
+        self.sandboxes.lock().unwrap().clone()
+    }
+
+    /// The sandbox with this id, or 404.
+    pub fn get(&self, id: &str) -> Result<Arc<Sbx>, ApiError> {
+        self.sandboxes
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.id == id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("SANDBOX_NOT_FOUND", format!("no sandbox {id:?}")))
+    }
+
+    /// Registers a preview of `port` and returns its secret.
+    pub fn expose(&self, sandbox: &str, port: u16) -> String {
+        let secret = hex::encode(random_bytes::<16>());
+        self.previews.lock().unwrap().insert(
+            secret.clone(),
+            Preview {
+                sandbox: sandbox.to_string(),
+                port,
+            },
+        );
+        secret
+    }
+
+    /// The preview behind a secret.
+    pub fn preview(&self, secret: &str) -> Option<Preview> {
+        self.previews.lock().unwrap().get(secret).cloned()
+    }
+
+    /// Ends a sandbox: no start after this, every process killed, previews gone, the
+    /// workspace removed. The record stays, as `destroyed`.
+    pub async fn destroy(&self, sbx: &Sbx) {
+        *sbx.life.write().await = true;
+        self.previews
+            .lock()
+            .unwrap()
+            .retain(|_, p| p.sandbox != sbx.id);
+        sbx.sandbox.destroy().await;
+        let _ = tokio::fs::remove_dir_all(&sbx.root).await;
+    }
+}
+
+impl Sbx {
+    /// `running` or `destroyed`.
+    pub fn state(&self) -> &'static str {
+        match self.life.try_read() {
+            Ok(g) if !*g => "running",
+            Ok(_) => "destroyed",
+            // A writer holds it only to destroy.
+            Err(_) => "destroyed",
+        }
+    }
+
+    /// Remembers the argv a started process was given.
+    pub fn started(&self, id: &str, argv: Vec<String>) {
+        self.records
+            .lock()
+            .unwrap()
+            .order
+            .push((id.to_string(), argv));
+    }
+
+    /// Keeps a start that failed as a `failed` record.
+    pub fn failed(&self, id: &str, argv: Vec<String>) {
+        let mut r = self.records.lock().unwrap();
+        r.order.push((id.to_string(), argv));
+        r.failed.insert(id.to_string(), Failed { at: unix_now() });
+    }
+
+    /// Every record, in start order.
+    pub fn records(&self) -> Vec<Record> {
+        let r = self.records.lock().unwrap();
+        r.order
+            .iter()
+            .filter_map(|(id, argv)| self.record_of(&r, id, argv))
+            .collect()
+    }
+
+    /// One record, or 404 `PROCESS_NOT_FOUND`.
+    pub fn record(&self, id: &str) -> Result<Record, ApiError> {
+        let r = self.records.lock().unwrap();
+        r.order
+            .iter()
+            .find(|(i, _)| i == id)
+            .and_then(|(id, argv)| self.record_of(&r, id, argv))
+            .ok_or_else(|| ApiError::from(procwright::Error::not_found(id)))
+    }
+
+    fn record_of(&self, r: &Records, id: &str, argv: &[String]) -> Option<Record> {
+        if let Some(f) = r.failed.get(id) {
+            return Some(Record::Failed(id.to_string(), argv.to_vec(), f.clone()));
+        }
+        let p = self.sandbox.scope().get_process(id)?;
+        Some(Record::Started(p, argv.to_vec()))
+    }
+
+    /// The running process with this id, or 404.
+    pub fn process(&self, id: &str) -> Result<Process, ApiError> {
+        match self.record(id)? {
+            Record::Started(p, _) => Ok(p),
+            Record::Failed(..) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "PROCESS_ERROR",
+                format!("process {id} could not be started"),
+            )),
+        }
+    }
+
+    /// 409 `SANDBOX_NOT_RUNNING` once destroyed.
+    pub fn check_running(&self) -> Result<(), ApiError> {
+        if self.state() == "running" {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "SANDBOX_NOT_RUNNING",
+            format!("sandbox {} was destroyed", self.id),
+        ))
+    }
+
+    /// Processes that have not ended.
+    pub fn live(&self) -> usize {
+        self.sandbox
+            .scope()
+            .list_processes()
+            .iter()
+            .filter(|p| !p.status().is_final())
+            .count()
+    }
+}
