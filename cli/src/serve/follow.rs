@@ -64,10 +64,7 @@ pub async fn events(
     let frames = futures_util::stream::unfold(Some(stream), |state| async move {
         let mut s = state?;
         tokio::select! {
-            e = s.next() => match e {
-                Some(e) => Some((Ok::<_, Infallible>(e.to_sse()), Some(s))),
-                None => None,
-            },
+            e = s.next() => e.map(|e| (Ok::<_, Infallible>(e.to_sse()), Some(s))),
             _ = tokio::time::sleep(KEEPALIVE) => Some((Ok(": keepalive\n\n".to_string()), Some(s))),
         }
     });
