@@ -568,10 +568,40 @@ def row_cli_run(t, q):
     return times
 
 
+
+def row_rest_load(t, q):
+    """`procwright serve` under load: the load test (50 clients, 5 000 mixed requests)
+    built in release, with its latencies written to a file; and one start over REST
+    against one start through the library, measured in the same run."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "load.json")
+        env = dict(os.environ, PW_LOAD_JSON=out)
+        p = subprocess.run(["cargo", "test", "--quiet", "--release", "-p", "procwright-cli",
+                            "--test", "load"], cwd=ROOT, env=env, capture_output=True, timeout=900)
+        if p.returncode != 0 or not os.path.exists(out):
+            print(p.stdout.decode()[-2000:], p.stderr.decode()[-2000:], file=sys.stderr)
+            t.add(17, "`procwright serve`, 50 clients x 5 000 requests", "n/a", "load test failed")
+            return {}
+        with open(out) as f:
+            res = json.load(f)
+    for name in ("start", "list", "logs", "wait", "kill"):
+        r = res[name]
+        t.add(17, f"`procwright serve`, 50 concurrent clients, 5 000 requests: `{name}` (ms, n={r['n']})",
+              "procwright serve (release)", f"p50 {fmt(r['p50_ms'], ' ms')}", f"p99 {fmt(r['p99_ms'], ' ms')}",
+              "", "0 5xx, no process left", "met")
+    c = res["start_cost"]
+    t.add(17, f"start one process over REST / through the library (p50 of 100, ms); server RSS after the load {res['rss_mib']} MiB",
+          "REST / library", f"{fmt(c['rest_ms'], ' ms')} / {fmt(c['library_ms'], ' ms')}", "",
+          f"{fmt(c['rest_ms'] / c['library_ms'])}x the library call", "", "")
+    return res
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
         6: row_membound, 7: row_status, 8: row_contention, 9: row_session_exec,
         10: row_stdin, 11: row_pty_echo, 12: row_tree_kill, 13: row_logs_since,
-        14: row_anyport, 15: row_list_ports, 16: row_cli_run}
+        14: row_anyport, 15: row_list_ports, 16: row_cli_run,
+        17: row_rest_load}
 
 
 def machine():
