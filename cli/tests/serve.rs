@@ -974,3 +974,75 @@ fn sigterm_kills_every_process_of_every_sandbox_and_exits_0() {
         "processes outlived the server"
     );
 }
+
+#[test]
+fn sigint_and_sigkill_to_the_server_leave_nothing_running() {
+    for (sig, name) in [(2, "int"), (9, "kill")] {
+        let mut s = Server::start(&format!("sig{name}"), &[]);
+        let marker = format!("pw-mark-sig{name}-{}", std::process::id());
+        let sbx = s.sandbox();
+        s.start_process(
+            &sbx,
+            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"]}}"#),
+        );
+        s.start_process(
+            &sbx,
+            &format!(
+                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"]}}"#
+            ),
+        );
+        assert!(running_with(&marker).len() >= 2);
+        unsafe { common::kill(s.child.id() as i32, sig) };
+        let status = s.child.wait().unwrap();
+        if sig == 2 {
+            assert_eq!(status.code(), Some(0));
+        }
+        assert!(
+            gone_within(&marker, 15).is_empty(),
+            "signal {sig}: processes outlived the server"
+        );
+    }
+}
+
+#[test]
+fn destroy_racing_with_starts_leaves_nothing_running() {
+    let s = Server::start("race", &[]);
+    let marker = format!("pw-mark-race-{}", std::process::id());
+    for trial in 0..5 {
+        let sbx = s.sandbox();
+        let starters: Vec<_> = (0..8)
+            .map(|_| {
+                let (addr, sbx, marker) = (s.addr.clone(), sbx.clone(), marker.clone());
+                std::thread::spawn(move || {
+                    let body = format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"]}}"#);
+                    let mut codes = Vec::new();
+                    for _ in 0..5 {
+                        let r = request(
+                            &addr,
+                            "POST",
+                            &format!("/v1/sandboxes/{sbx}/processes"),
+                            &[],
+                            Some(body.as_bytes()),
+                        );
+                        codes.push(r.status);
+                    }
+                    codes
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(20 * trial));
+        assert_eq!(s.delete(&format!("/v1/sandboxes/{sbx}")).status, 204);
+        for h in starters {
+            for code in h.join().unwrap() {
+                assert!(
+                    code == 201 || code == 409,
+                    "a start racing destroy answered {code}"
+                );
+            }
+        }
+        assert!(
+            gone_within(&marker, 10).is_empty(),
+            "trial {trial}: a process outlived destroy"
+        );
+    }
+}
