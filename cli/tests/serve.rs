@@ -590,6 +590,17 @@ fn workspace_files_are_written_read_listed_and_deleted() {
     let r = s.get(&format!("{files}/deep/er/bin.dat"));
     assert_eq!((r.status, r.code().as_str()), (404, "FILE_NOT_FOUND"));
     assert_eq!(s.delete(&format!("{files}/deep")).status, 404);
+    // A FIFO would block a read or a write for ever: refused.
+    let r = s.post(
+        &format!("/v1/sandboxes/{sbx}/exec"),
+        r#"{"command": "mkfifo pipe"}"#,
+    );
+    assert_eq!(r.json()["exit_code"], 0);
+    assert_eq!(s.get(&format!("{files}/pipe")).status, 400);
+    assert_eq!(
+        s.call("PUT", &format!("{files}/pipe"), Some(b"x")).status,
+        400
+    );
 }
 
 fn sse_events(body: &str) -> Vec<(u64, Value)> {

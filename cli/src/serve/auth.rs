@@ -123,7 +123,7 @@ impl Tokens {
                 .span()
                 .map(|s| format!(" (byte {})", s.start))
                 .unwrap_or_default();
-            format!("{}: {}{at}", path.display(), e.message())
+            format!("{}: {}{at}", path.display(), without_quotes(e.message()))
         })?;
         let mut known = Vec::new();
         for (n, entry) in file.token.into_iter().enumerate() {
@@ -174,6 +174,15 @@ impl Tokens {
             .cloned()
             .ok_or_else(|| unauthorized("the token is not valid"))
     }
+}
+
+/// A parser message without the values it quotes between backticks.
+fn without_quotes(message: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        out.push_str(if i % 2 == 1 { "…" } else { part });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -234,6 +243,10 @@ mod tests {
             .err()
             .unwrap();
         assert!(!e.contains("\"ab\""), "{e}");
+        let e = tokens("[[token]]\ntoken_sha256 = 123456789\nrole = \"viewer\"\n")
+            .err()
+            .unwrap();
+        assert!(!e.contains("123456789"), "{e}");
         assert!(tokens("").is_err());
     }
 }

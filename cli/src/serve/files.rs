@@ -66,6 +66,10 @@ pub async fn get(
             "{rel:?} is a folder; add ?list to list it"
         )));
     }
+    if !meta.is_file() {
+        // A FIFO or a device would block the read for ever.
+        return Err(ApiError::invalid(format!("{rel:?} is not a regular file")));
+    }
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| io_error(&rel, e))?;
@@ -127,6 +131,9 @@ pub async fn put(
     let path = workspace::resolve(&sbx.root, &rel, true)?;
     if path == sbx.root || path.is_dir() {
         return Err(ApiError::invalid(format!("{rel:?} is a folder")));
+    }
+    if path.exists() && !path.is_file() {
+        return Err(ApiError::invalid(format!("{rel:?} is not a regular file")));
     }
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent)

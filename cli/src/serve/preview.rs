@@ -27,28 +27,30 @@ const HOP_BY_HOP: [&str; 7] = [
 ];
 
 /// `ANY /preview/{secret}`: the root of the exposed port.
-pub async fn root(state: State<Arc<App>>, Path(secret): Path<String>, req: Request) -> Response {
-    proxy(state, Path((secret, String::new())), req).await
-}
-
-/// `ANY /preview/{secret}/{*rest}`.
-pub async fn proxy(
+pub async fn root(
     State(app): State<Arc<App>>,
-    Path((secret, rest)): Path<(String, String)>,
+    Path(secret): Path<String>,
     req: Request,
 ) -> Response {
-    match forward(&app, &secret, &rest, req).await {
+    match forward(&app, &secret, req).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-async fn forward(
-    app: &App,
-    secret: &str,
-    rest: &str,
-    mut req: Request,
-) -> Result<Response, ApiError> {
+/// `ANY /preview/{secret}/{*rest}`.
+pub async fn proxy(
+    State(app): State<Arc<App>>,
+    Path((secret, _)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    match forward(&app, &secret, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn forward(app: &App, secret: &str, mut req: Request) -> Result<Response, ApiError> {
     let preview = app
         .preview(secret)
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "no such preview"))?;
@@ -61,6 +63,10 @@ async fn forward(
     tokio::spawn(async move {
         let _ = conn.with_upgrades().await;
     });
+    // The path as the client sent it (still percent-encoded), less the preview prefix.
+    let prefix = format!("/preview/{secret}");
+    let rest = req.uri().path().get(prefix.len()..).unwrap_or("");
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
     let target = match req.uri().query() {
         Some(q) => format!("/{rest}?{q}"),
         None => format!("/{rest}"),

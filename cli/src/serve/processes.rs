@@ -100,8 +100,10 @@ pub async fn start(
     };
     match pending.await {
         Ok(p) => {
-            sbx.started(p.id(), body.command);
-            let r = sbx.record(p.id())?;
+            sbx.started(p.id(), body.command.clone());
+            // From the process itself: a destroy right after the start may already have
+            // dropped it from the sandbox's list.
+            let r = Record::Started(p, body.command);
             Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
         }
         Err(e) if e.code == ErrorCode::ProcessError => {
