@@ -104,15 +104,16 @@ async fn json_errors(req: Request, next: Next) -> Response {
     ApiError::new(status, code, message).into_response()
 }
 
-/// One line per request on stderr: method, path (a preview's secret hidden), status,
-/// time. Never a header, so never a token.
+/// One line per request on stderr: when, method, path (a preview's secret hidden),
+/// status, how long. Never a header, so never a token.
 async fn access_log(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let path = redact(req.uri().path());
     let res = next.run(req).await;
     eprintln!(
-        "procwright serve: {method} {path} {} {:.1}ms",
+        "procwright serve: {} {method} {path} {} {:.1}ms",
+        humantime::format_rfc3339_millis(std::time::SystemTime::now()),
         res.status().as_u16(),
         started.elapsed().as_secs_f64() * 1000.0
     );
