@@ -889,6 +889,16 @@ fn previews_proxy_http_and_websockets() {
         404,
         "the upstream's own 404"
     );
+    let own_port = s.addr.rsplit(':').next().unwrap();
+    let r = s.post(
+        &format!("/v1/sandboxes/{sbx}/expose"),
+        &format!(r#"{{"port": {own_port}}}"#),
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "INVALID_ARGUMENT"),
+        "a preview of itself"
+    );
     let r = s.get("/preview/00000000000000000000000000000000/hello.txt");
     assert_eq!(r.status, 404);
     assert!(

@@ -265,6 +265,18 @@ pub async fn expose(
     if body.port == 0 {
         return Err(ApiError::invalid("port must be 1-65535"));
     }
+    let own = app
+        .public
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok());
+    if own == Some(body.port) {
+        // A preview of the server itself would proxy to itself without end.
+        return Err(ApiError::invalid(format!(
+            "port {} is this server's own",
+            body.port
+        )));
+    }
     let secret = app.expose(&sbx.id, body.port);
     let host = headers
         .get(header::HOST)
