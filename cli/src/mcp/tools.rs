@@ -13,6 +13,8 @@ use std::collections::HashMap;
 
 /// What to run.
 #[derive(Deserialize, JsonSchema)]
+// Inline: some clients do not follow `$ref` in tool schemas.
+#[schemars(inline)]
 #[serde(
     untagged,
     expecting = "command must be a string (run by the shell) or an array of strings (argv)"
