@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tokio::signal::unix::{signal, Signal as Stream, SignalKind};
+use tokio::signal::unix::{signal, Signal as UnixSignal, SignalKind};
 
 /// What the server tells a model about using its tools.
 const INSTRUCTIONS: &str = "\
@@ -164,7 +164,7 @@ fn stdin_pipe() -> tokio::io::DuplexStream {
     ours
 }
 
-async fn stopped(term: &mut Stream, int: &mut Stream) -> &'static str {
+async fn stopped(term: &mut UnixSignal, int: &mut UnixSignal) -> &'static str {
     tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",
