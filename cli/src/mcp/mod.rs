@@ -1,0 +1,172 @@
+//! `procwright mcp`: the library's process operations as Model Context Protocol tools
+//! over stdio, for agents.
+//!
+//! stdout carries the protocol and nothing else; diagnostics go to stderr.
+
+mod ops;
+mod output;
+mod render;
+mod tools;
+
+use procwright::{Sandbox, SandboxOptions};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ContentBlock, Implementation, ServerCapabilities,
+    ServerInfo,
+};
+use rmcp::service::RequestContext;
+use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use tokio::io::AsyncWriteExt;
+use tokio::signal::unix::{signal, Signal as UnixSignal, SignalKind};
+
+/// What the server tells a model about using its tools.
+const INSTRUCTIONS: &str = "\
+Runs and watches background processes (dev servers, watchers, databases) and one-off commands. \
+start_process returns at once with an id; then wait_for_log or wait_for_port until it is ready. \
+read_logs returns only output not shown before (stdout and stderr interleaved), newest kept, \
+with a cursor; since=<cursor> pages forward from a cursor. get_process, wait_for_exit and \
+kill_process also show the output not shown before. exec runs a command to completion (tests, \
+builds). Waits give up after 30 s unless timeout_ms says otherwise (at most 10 min); the \
+process keeps running. A failed call's text starts with an error code, e.g. PROCESS_NOT_FOUND, \
+PROCESS_READY_TIMEOUT, PROCESS_EXITED_BEFORE_READY, INVALID_ARGUMENT. Every process is killed \
+when this server ends.";
+
+/// The MCP server: one sandbox for every process, and the read cursor of each.
+#[derive(Clone)]
+pub struct Server {
+    sandbox: Sandbox,
+    /// Per process id, where the next `read_logs` without a cursor starts.
+    cursors: Arc<Mutex<HashMap<String, u64>>>,
+    tool_router: ToolRouter<Server>,
+}
+
+impl Server {
+    fn new(sandbox: Sandbox) -> Server {
+        Server {
+            sandbox,
+            cursors: Arc::default(),
+            tool_router: Server::tool_router(),
+        }
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerInfo {
+        ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("procwright", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let call = ToolCallContext::new(self, request, context);
+        self.tool_router.call(call).await.map(coded)
+    }
+}
+
+/// Arguments that do not fit a tool's schema come back from rmcp as a tool error in its
+/// own words; they get the code every other bad input has.
+fn coded(result: CallToolResult) -> CallToolResult {
+    let text = result
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone());
+    match text {
+        Some(t) if result.is_error == Some(true) && t.starts_with("failed to deserialize") => {
+            CallToolResult::error(vec![ContentBlock::text(format!("INVALID_ARGUMENT: {t}"))])
+        }
+        _ => result,
+    }
+}
+
+/// Serves MCP on stdin/stdout until the client closes it or SIGTERM/SIGINT; every
+/// process started is killed before it returns. Returns the exit code.
+pub async fn main() -> u8 {
+    let sandbox = match Sandbox::new(SandboxOptions::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("procwright mcp: {e}");
+            return 1;
+        }
+    };
+    let (mut term, mut int) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(t), Ok(i)) => (t, i),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("procwright mcp: cannot handle signals: {e}");
+            return 1;
+        }
+    };
+    let code = tokio::select! {
+        code = serve(sandbox.clone()) => code,
+        name = stopped(&mut term, &mut int) => {
+            eprintln!("procwright mcp: {name}: stopping every process");
+            0
+        }
+    };
+    sandbox.destroy().await;
+    code
+}
+
+/// Serves until the client goes; 0 then, 1 if the connection failed.
+async fn serve(sandbox: Sandbox) -> u8 {
+    let transport = (stdin_pipe(), tokio::io::stdout());
+    let running = match Server::new(sandbox).serve(transport).await {
+        Ok(r) => r,
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return 0,
+        Err(e) => {
+            eprintln!("procwright mcp: {e}");
+            return 1;
+        }
+    };
+    match running.waiting().await {
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!("procwright mcp: {e}");
+            1
+        }
+    }
+}
+
+/// stdin, read on a thread of its own. tokio's stdin reads on its blocking pool, and a
+/// runtime waits for those reads when it shuts down: after a signal, with the client
+/// still connected, the command would never exit.
+fn stdin_pipe() -> tokio::io::DuplexStream {
+    let (ours, mut theirs) = tokio::io::duplex(64 * 1024);
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            let n = match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            if runtime.block_on(theirs.write_all(&buf[..n])).is_err() {
+                break;
+            }
+        }
+        // Dropping our end is the end of file the server sees.
+    });
+    ours
+}
+
+async fn stopped(term: &mut UnixSignal, int: &mut UnixSignal) -> &'static str {
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}

@@ -1,0 +1,215 @@
+//! The tools: their parameters (whose doc comments are the schema a model reads) and
+//! thin handlers that turn an operation's result into a tool result.
+
+use super::render::{fail, ok};
+use super::Server;
+use procwright::Command;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// What to run.
+#[derive(Deserialize, JsonSchema)]
+// Inline: some clients do not follow `$ref` in tool schemas.
+#[schemars(inline)]
+#[serde(
+    untagged,
+    expecting = "command must be a string (run by the shell) or an array of strings (argv)"
+)]
+pub enum CommandArg {
+    /// A shell command line, run by the shell.
+    Shell(String),
+    /// The program and its arguments, run without a shell.
+    Argv(Vec<String>),
+}
+
+impl From<CommandArg> for Command {
+    fn from(c: CommandArg) -> Command {
+        match c {
+            CommandArg::Shell(s) => Command::Shell(s),
+            CommandArg::Argv(v) => Command::Argv(v),
+        }
+    }
+}
+
+/// Parameters of `start_process`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartArgs {
+    /// A string is run by the shell; an array is the argv, run without a shell.
+    pub command: CommandArg,
+    /// Working directory.
+    pub cwd: Option<String>,
+    /// Environment variables to set (null removes one).
+    pub env: Option<HashMap<String, Option<String>>>,
+    /// The id to give it; by default a unique `proc_…` id.
+    pub process_id: Option<String>,
+    /// true: stdin is a pipe that write_stdin writes to (otherwise /dev/null).
+    pub stdin: Option<bool>,
+}
+
+/// Parameters naming one process.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessArgs {
+    /// The id start_process returned.
+    pub process_id: String,
+}
+
+/// Parameters of `read_logs`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadLogsArgs {
+    /// The id start_process returned.
+    pub process_id: String,
+    /// Read from this cursor, oldest first (pages forward). Without it, read what the
+    /// last read left unread, newest kept.
+    pub since: Option<u64>,
+    /// Only the last this many lines (of all kept output, or after `since`).
+    pub tail: Option<usize>,
+}
+
+/// Parameters of `wait_for_log`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitLogArgs {
+    /// The id start_process returned.
+    pub process_id: String,
+    /// Text a line must contain (or a regex, with `regex: true`).
+    pub pattern: String,
+    /// Treat `pattern` as a regular expression.
+    pub regex: Option<bool>,
+    /// Give up after this many milliseconds (default 30000, at most 600000).
+    pub timeout_ms: Option<u64>,
+}
+
+/// Parameters of `wait_for_port`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitPortArgs {
+    /// The id start_process returned.
+    pub process_id: String,
+    /// The TCP port to wait for; without it, any port the process tree listens on.
+    pub port: Option<u16>,
+    /// Give up after this many milliseconds (default 30000, at most 600000).
+    pub timeout_ms: Option<u64>,
+}
+
+/// Parameters of `wait_for_exit`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitExitArgs {
+    /// The id start_process returned.
+    pub process_id: String,
+    /// Give up after this many milliseconds (default 30000, at most 600000).
+    pub timeout_ms: Option<u64>,
+}
+
+/// Parameters of `write_stdin`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteArgs {
+    /// A process started with `stdin: true`.
+    pub process_id: String,
+    /// The text to write; include "\n" to end a line.
+    pub data: String,
+}
+
+/// Parameters of `kill_process`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KillArgs {
+    /// The id start_process returned.
+    pub process_id: String,
+    /// e.g. "SIGTERM" (default), "INT", "9"; SIGKILL follows after 5 s if it lingers.
+    pub signal: Option<String>,
+}
+
+/// Parameters of `exec`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecArgs {
+    /// A string is run by the shell; an array is the argv, run without a shell.
+    pub command: CommandArg,
+    /// Working directory.
+    pub cwd: Option<String>,
+    /// Kill it after this many milliseconds (default 120000, at most 600000).
+    pub timeout_ms: Option<u64>,
+}
+
+fn respond(result: procwright::Result<String>) -> CallToolResult {
+    match result {
+        Ok(text) => ok(text),
+        Err(e) => fail(&e),
+    }
+}
+
+#[tool_router(vis = "pub(super)")]
+impl Server {
+    #[tool(
+        description = "Start a background process (dev server, watcher…); returns its id at once. Then use wait_for_log/wait_for_port, read_logs."
+    )]
+    async fn start_process(&self, Parameters(a): Parameters<StartArgs>) -> CallToolResult {
+        respond(self.start(a).await)
+    }
+
+    #[tool(description = "One status line per process: id, state, pid or exit code, command.")]
+    async fn list_processes(&self) -> CallToolResult {
+        ok(self.list())
+    }
+
+    #[tool(description = "A process's status line and the output printed since the last read.")]
+    async fn get_process(&self, Parameters(a): Parameters<ProcessArgs>) -> CallToolResult {
+        respond(self.report(&a.process_id).await)
+    }
+
+    #[tool(
+        description = "Output (stdout and stderr interleaved) not yet read, and the cursor to continue from; since= pages from a cursor."
+    )]
+    async fn read_logs(&self, Parameters(a): Parameters<ReadLogsArgs>) -> CallToolResult {
+        respond(self.read_logs_of(a).await)
+    }
+
+    #[tool(
+        description = "Wait until a line of output contains the pattern (substring, or regex with regex=true); returns the line."
+    )]
+    async fn wait_for_log(&self, Parameters(a): Parameters<WaitLogArgs>) -> CallToolResult {
+        respond(self.wait_log(a).await)
+    }
+
+    #[tool(
+        description = "Wait until the process accepts TCP connections on the port (or, without port, listens on any); returns the port."
+    )]
+    async fn wait_for_port(&self, Parameters(a): Parameters<WaitPortArgs>) -> CallToolResult {
+        respond(self.wait_port(a).await)
+    }
+
+    #[tool(
+        description = "Wait until the process ends; returns its exit and the output not yet read."
+    )]
+    async fn wait_for_exit(&self, Parameters(a): Parameters<WaitExitArgs>) -> CallToolResult {
+        respond(self.wait_exit(a).await)
+    }
+
+    #[tool(description = "Write text to the stdin of a process started with stdin=true.")]
+    async fn write_stdin(&self, Parameters(a): Parameters<WriteArgs>) -> CallToolResult {
+        respond(self.write(a).await)
+    }
+
+    #[tool(
+        description = "Signal a process and everything it started (default SIGTERM, then SIGKILL after 5 s); returns its end."
+    )]
+    async fn kill_process(&self, Parameters(a): Parameters<KillArgs>) -> CallToolResult {
+        respond(self.kill(a).await)
+    }
+
+    #[tool(
+        description = "Run a command to completion (tests, builds); returns exit code, stdout and stderr."
+    )]
+    async fn exec(&self, Parameters(a): Parameters<ExecArgs>) -> CallToolResult {
+        respond(self.run(a).await)
+    }
+}
