@@ -24,3 +24,34 @@ test('the bin checks, runs, and passes exit codes through', { timeout: 60_000 },
   assert.equal(bad.status, 2)
   assert.match(bad.stderr, /procwright\.toml:2: service "a" field "command": the command is empty/)
 })
+
+test('the bin serves the REST API and stops on SIGTERM', { timeout: 60_000 }, async () => {
+  const { spawn } = await import('node:child_process')
+  const dir = mkdtempSync(join(tmpdir(), 'pw-serve-'))
+  const server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--root', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+  try {
+    const addr = await new Promise((resolve, reject) => {
+      let seen = ''
+      server.stderr.on('data', (d) => {
+        seen += d
+        const m = /listening on http:\/\/(\S+)/.exec(seen)
+        if (m) resolve(m[1])
+      })
+      server.on('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)))
+    })
+    const base = `http://${addr}/v1/sandboxes`
+    const created = await fetch(base, { method: 'POST' })
+    assert.equal(created.status, 201)
+    const { id } = await created.json()
+    const started = await fetch(`${base}/${id}/processes`, { method: 'POST', body: JSON.stringify({ command: ['sh', '-c', 'echo from node; sleep 300'] }) })
+    const proc = await started.json()
+    assert.equal(proc.state, 'running')
+    const waited = await fetch(`${base}/${id}/processes/${proc.id}/wait`, { method: 'POST', body: JSON.stringify({ log: 'from node', timeout_ms: 30000 }) })
+    assert.equal((await waited.json()).line, 'from node')
+    const exited = new Promise((resolve) => server.on('exit', resolve))
+    server.kill('SIGTERM')
+    assert.equal(await exited, 0)
+  } finally {
+    if (server.exitCode === null) server.kill('SIGKILL')
+  }
+})

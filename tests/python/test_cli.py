@@ -31,3 +31,36 @@ def test_a_bad_file_exits_2_with_the_place(tmp_path):
     bad = subprocess.run([SCRIPT, "up"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
     assert 'procwright.toml:1: service "a" field "depends_on": unknown service "b"' in bad.stderr
+
+
+def test_serve_from_the_console_script_answers_and_stops_on_sigterm(tmp_path):
+    import json
+    import re
+    import signal
+    import urllib.request
+
+    server = subprocess.Popen(
+        [SCRIPT, "serve", "--listen", "127.0.0.1:0", "--root", str(tmp_path)],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = server.stderr.readline()
+        addr = re.search(r"listening on http://(\S+)", line)
+        assert addr, line
+        base = f"http://{addr.group(1)}/v1/sandboxes"
+        created = urllib.request.urlopen(urllib.request.Request(base, data=b"", method="POST"), timeout=30)
+        assert created.status == 201
+        sbx = json.load(created)["id"]
+        body = json.dumps({"command": ["sh", "-c", "echo from python; sleep 300"]}).encode()
+        started = urllib.request.urlopen(urllib.request.Request(f"{base}/{sbx}/processes", data=body, method="POST"), timeout=30)
+        proc = json.load(started)
+        assert proc["state"] == "running" and proc["id"].startswith("proc_")
+        wait = json.dumps({"log": "from python", "timeout_ms": 30000}).encode()
+        waited = urllib.request.urlopen(urllib.request.Request(f"{base}/{sbx}/processes/{proc['id']}/wait", data=wait, method="POST"), timeout=60)
+        assert json.load(waited)["line"] == "from python"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
