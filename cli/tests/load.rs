@@ -55,7 +55,7 @@ fn fifty_clients_five_thousand_requests() {
                 let procs = format!("/v1/sandboxes/{sbx}/processes");
                 for round in 0..ROUNDS {
                     let body = format!(
-                        r#"{{"command": ["sh", "-c", "echo ready {c}-{round}; sleep 60 # {marker}"]}}"#
+                        r#"{{"command": ["sh", "-c", "echo ready {c}-{round}; sleep 60 # {marker}"], "env": ["PW_MARK={marker}"]}}"#
                     );
                     let r = call("start", "POST", &procs, Some(&body));
                     assert_eq!(r.status, 201, "{}", r.text());

@@ -55,7 +55,9 @@ fn sandboxes_are_created_listed_and_destroyed() {
     );
     s.start_process(
         &id,
-        &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"]}}"#),
+        &format!(
+            r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#
+        ),
     );
     assert!(!running_with(&marker).is_empty());
     assert_eq!(s.delete(&format!("/v1/sandboxes/{id}")).status, 204);
@@ -963,18 +965,18 @@ fn sigterm_kills_every_process_of_every_sandbox_and_exits_0() {
         let sbx = s.sandbox();
         s.start_process(
             &sbx,
-            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"]}}"#),
+            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#),
         );
         s.start_process(
             &sbx,
             &format!(
-                r#"{{"command": ["sh", "-c", "trap '' TERM; sleep 300 # {marker}-stubborn"]}}"#
+                r#"{{"command": ["sh", "-c", "trap '' TERM; sleep 300 # {marker}-stubborn"], "env": ["PW_MARK={marker}"]}}"#
             ),
         );
         s.start_process(
             &sbx,
             &format!(
-                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"]}}"#
+                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"], "env": ["PW_MARK={marker}"]}}"#
             ),
         );
     }
@@ -1004,12 +1006,12 @@ fn sigint_and_sigkill_to_the_server_leave_nothing_running() {
         let sbx = s.sandbox();
         s.start_process(
             &sbx,
-            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"]}}"#),
+            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#),
         );
         s.start_process(
             &sbx,
             &format!(
-                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"]}}"#
+                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"], "env": ["PW_MARK={marker}"]}}"#
             ),
         );
         assert!(running_with(&marker).len() >= 2);
@@ -1035,7 +1037,7 @@ fn destroy_racing_with_starts_leaves_nothing_running() {
             .map(|_| {
                 let (addr, sbx, marker) = (s.addr.clone(), sbx.clone(), marker.clone());
                 std::thread::spawn(move || {
-                    let body = format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"]}}"#);
+                    let body = format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#);
                     let mut codes = Vec::new();
                     for _ in 0..5 {
                         let r = request(
@@ -1066,4 +1068,39 @@ fn destroy_racing_with_starts_leaves_nothing_running() {
             "trial {trial}: a process outlived destroy"
         );
     }
+}
+
+#[test]
+fn a_client_that_hangs_up_does_not_stop_a_kill_or_a_destroy_half_way() {
+    use std::io::Write;
+    let s = Server::start("hangup", &[]);
+    let marker = format!("pw-mark-hangup-{}", std::process::id());
+    let stubborn = format!(
+        r#"{{"command": ["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done # {marker}"], "env": ["PW_MARK={marker}"]}}"#
+    );
+    let sbx = s.sandbox();
+    let p = s.start_process(&sbx, &stubborn);
+    let other = s.sandbox();
+    s.start_process(&other, &stubborn.replace(&marker, &format!("{marker}-sbx")));
+    for path in [
+        format!(
+            "/v1/sandboxes/{sbx}/processes/{}",
+            p["id"].as_str().unwrap()
+        ),
+        format!("/v1/sandboxes/{other}"),
+    ] {
+        let mut c = std::net::TcpStream::connect(&s.addr).unwrap();
+        write!(
+            c,
+            "DELETE {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        drop(c);
+    }
+    // SIGTERM is ignored: only the SIGKILL 5 s later ends them.
+    assert!(
+        gone_within(&marker, 30).is_empty(),
+        "a kill or destroy stopped half way"
+    );
 }

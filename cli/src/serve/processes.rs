@@ -98,25 +98,33 @@ pub async fn start(
         }
         sbx.sandbox.scope().start_process(command, options)
     };
-    match pending.await {
-        Ok(p) => {
-            sbx.started(p.id(), body.command.clone());
-            // From the process itself: a destroy right after the start may already have
-            // dropped it from the sandbox's list.
-            let r = Record::Started(p, body.command);
-            Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
+    // The rest runs on its own task: a client that hangs up mid-start must not leave a
+    // process running that no record shows.
+    let argv = body.command;
+    let sbx = sbx.clone();
+    let finish = tokio::spawn(async move {
+        match pending.await {
+            Ok(p) => {
+                sbx.started(p.id(), argv.clone());
+                // From the process itself: a destroy right after the start may already
+                // have dropped it from the sandbox's list.
+                let r = Record::Started(p, argv);
+                Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
+            }
+            Err(e) if e.code == ErrorCode::ProcessError => {
+                sbx.check_running()?;
+                let _ = std::fs::create_dir_all(&sbx.logs);
+                let _ = std::fs::write(sbx.logs.join(format!("proc-{pid}.log")), format!("{e}\n"));
+                sbx.failed(&pid, argv);
+                let r = sbx.record(&pid)?;
+                Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
+            }
+            Err(e) => Err(e.into()),
         }
-        Err(e) if e.code == ErrorCode::ProcessError => {
-            sbx.check_running()?;
-            let why = e.to_string();
-            let _ = std::fs::create_dir_all(&sbx.logs);
-            let _ = std::fs::write(sbx.logs.join(format!("proc-{pid}.log")), format!("{why}\n"));
-            sbx.failed(&pid, body.command);
-            let r = sbx.record(&pid)?;
-            Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    });
+    finish
+        .await
+        .map_err(|e| ApiError::internal(format!("the start failed: {e}")))?
 }
 
 /// `GET /v1/sandboxes/{id}/processes`: every record, ended ones too.
@@ -171,8 +179,12 @@ pub async fn kill(
     let sbx = running(&app, &caller, &id, Role::Developer)?;
     if let Record::Started(p, _) = sbx.record(&pid)? {
         if !p.status().is_final() {
-            p.kill(Signal::parse("SIGTERM")?, procwright::DEFAULT_KILL_TIMEOUT)
-                .await?;
+            // On its own task, so a client that hangs up cannot stop the SIGKILL that
+            // follows a SIGTERM that was ignored.
+            let signal = Signal::parse("SIGTERM")?;
+            tokio::spawn(async move { p.kill(signal, procwright::DEFAULT_KILL_TIMEOUT).await })
+                .await
+                .map_err(|e| ApiError::internal(format!("the kill failed: {e}")))??;
         }
     }
     Ok(StatusCode::NO_CONTENT)

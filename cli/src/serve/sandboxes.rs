@@ -93,7 +93,11 @@ pub async fn destroy(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let sbx = open(&app, &caller, &id, Role::Admin)?;
-    app.destroy(&sbx).await;
+    // On its own task: a client that hangs up (or the request deadline) must not stop
+    // a destroy half way.
+    tokio::spawn(async move { app.destroy(&sbx).await })
+        .await
+        .map_err(|e| ApiError::internal(format!("the destroy failed: {e}")))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

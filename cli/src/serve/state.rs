@@ -63,8 +63,17 @@ pub struct Sbx {
 struct Records {
     /// Process ids in start order, with the argv each was started with.
     order: Vec<(String, Vec<String>)>,
+    /// Where each id is in `order`.
+    index: HashMap<String, usize>,
     /// Starts that failed: kept as `failed` records, as seed 003 shows them.
     failed: HashMap<String, Failed>,
+}
+
+impl Records {
+    fn push(&mut self, id: &str, argv: Vec<String>) {
+        self.index.insert(id.to_string(), self.order.len());
+        self.order.push((id.to_string(), argv));
+    }
 }
 
 /// A process that could not be started.
@@ -222,17 +231,13 @@ impl Sbx {
 
     /// Remembers the argv a started process was given.
     pub fn started(&self, id: &str, argv: Vec<String>) {
-        self.records
-            .lock()
-            .unwrap()
-            .order
-            .push((id.to_string(), argv));
+        self.records.lock().unwrap().push(id, argv);
     }
 
     /// Keeps a start that failed as a `failed` record.
     pub fn failed(&self, id: &str, argv: Vec<String>) {
         let mut r = self.records.lock().unwrap();
-        r.order.push((id.to_string(), argv));
+        r.push(id, argv);
         r.failed.insert(id.to_string(), Failed { at: unix_now() });
     }
 
@@ -248,9 +253,9 @@ impl Sbx {
     /// One record, or 404 `PROCESS_NOT_FOUND`.
     pub fn record(&self, id: &str) -> Result<Record, ApiError> {
         let r = self.records.lock().unwrap();
-        r.order
-            .iter()
-            .find(|(i, _)| i == id)
+        r.index
+            .get(id)
+            .and_then(|&at| r.order.get(at))
             .and_then(|(id, argv)| self.record_of(&r, id, argv))
             .ok_or_else(|| ApiError::from(procwright::Error::not_found(id)))
     }

@@ -236,14 +236,17 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Whether any process's command line holds `marker`.
+/// The processes whose command line or environment holds `marker`.
 pub fn running_with(marker: &str) -> Vec<u32> {
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        // The marker is in the command line or the environment (a shell that execs its
+        // last command loses the command line; children inherit the environment).
+        let mut cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        cmdline.extend(std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default());
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // A zombie (state Z) is not running; PID 1 here does not reap.
         let zombie = stat
