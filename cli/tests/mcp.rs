@@ -515,17 +515,23 @@ fn a_long_wait_does_not_hold_up_other_calls() {
     );
 }
 
-#[test]
-fn closing_stdin_exits_zero_and_kills_every_process() {
-    let marker = unique("stdin");
+/// A server with two sleepers marked `marker` running (one a grandchild).
+fn with_sleepers(marker: &str) -> Client {
     let (mut c, _) = Client::start();
-    let started = c.ok("start_process", json!({"command": sleepers(&marker)}));
+    let started = c.ok("start_process", json!({"command": sleepers(marker)}));
     let id = started.split(' ').nth(1).unwrap().to_owned();
     c.ok(
         "wait_for_log",
         json!({"process_id": id, "pattern": "sleeping"}),
     );
-    eventually("both sleepers run", || pids_with(&marker).len() == 2);
+    eventually("both sleepers run", || pids_with(marker).len() == 2);
+    c
+}
+
+#[test]
+fn closing_stdin_exits_zero_and_kills_every_process() {
+    let marker = unique("stdin");
+    let c = with_sleepers(&marker);
     let status = c.close();
     assert_eq!(status.code(), Some(0));
     eventually("no sleeper is left", || pids_with(&marker).is_empty());
@@ -534,14 +540,7 @@ fn closing_stdin_exits_zero_and_kills_every_process() {
 #[test]
 fn sigterm_exits_zero_and_kills_every_process() {
     let marker = unique("sigterm");
-    let (mut c, _) = Client::start();
-    let started = c.ok("start_process", json!({"command": sleepers(&marker)}));
-    let id = started.split(' ').nth(1).unwrap().to_owned();
-    c.ok(
-        "wait_for_log",
-        json!({"process_id": id, "pattern": "sleeping"}),
-    );
-    eventually("both sleepers run", || pids_with(&marker).len() == 2);
+    let mut c = with_sleepers(&marker);
     let pid = c.child.id().to_string();
     let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(sent.success());

@@ -9,6 +9,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
+/// A start body running `script` in `sh`, marked (command line and environment) so
+/// `running_with(marker)` finds it and whatever it starts.
+fn marked(script: &str, marker: &str) -> String {
+    serde_json::json!({"command": ["sh", "-c", format!("{script} # {marker}")], "env": [format!("PW_MARK={marker}")]})
+        .to_string()
+}
+
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
@@ -53,12 +60,7 @@ fn sandboxes_are_created_listed_and_destroyed() {
         &id,
         &format!(r#"{{"command": ["sleep", "300"], "env": ["M={marker}"]}}"#),
     );
-    s.start_process(
-        &id,
-        &format!(
-            r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#
-        ),
-    );
+    s.start_process(&id, &marked("sleep 300", &marker));
     assert!(!running_with(&marker).is_empty());
     assert_eq!(s.delete(&format!("/v1/sandboxes/{id}")).status, 204);
     assert!(
@@ -963,21 +965,14 @@ fn sigterm_kills_every_process_of_every_sandbox_and_exits_0() {
     let marker = format!("pw-serve-term-{}", std::process::id());
     for _ in 0..2 {
         let sbx = s.sandbox();
+        s.start_process(&sbx, &marked("sleep 300", &marker));
         s.start_process(
             &sbx,
-            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#),
+            &marked("trap '' TERM; sleep 300", &format!("{marker}-stubborn")),
         );
         s.start_process(
             &sbx,
-            &format!(
-                r#"{{"command": ["sh", "-c", "trap '' TERM; sleep 300 # {marker}-stubborn"], "env": ["PW_MARK={marker}"]}}"#
-            ),
-        );
-        s.start_process(
-            &sbx,
-            &format!(
-                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"], "env": ["PW_MARK={marker}"]}}"#
-            ),
+            &marked("setsid sleep 300 & wait", &format!("{marker}-escapee")),
         );
     }
     // An open event stream must not hold the shutdown up.
@@ -1004,15 +999,10 @@ fn sigint_and_sigkill_to_the_server_leave_nothing_running() {
         let mut s = Server::start(&format!("sig{name}"), &[]);
         let marker = format!("pw-mark-sig{name}-{}", std::process::id());
         let sbx = s.sandbox();
+        s.start_process(&sbx, &marked("sleep 300", &marker));
         s.start_process(
             &sbx,
-            &format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#),
-        );
-        s.start_process(
-            &sbx,
-            &format!(
-                r#"{{"command": ["sh", "-c", "setsid sleep 300 # {marker}-escapee & wait"], "env": ["PW_MARK={marker}"]}}"#
-            ),
+            &marked("setsid sleep 300 & wait", &format!("{marker}-escapee")),
         );
         assert!(running_with(&marker).len() >= 2);
         unsafe { common::kill(s.child.id() as i32, sig) };
@@ -1037,7 +1027,7 @@ fn destroy_racing_with_starts_leaves_nothing_running() {
             .map(|_| {
                 let (addr, sbx, marker) = (s.addr.clone(), sbx.clone(), marker.clone());
                 std::thread::spawn(move || {
-                    let body = format!(r#"{{"command": ["sh", "-c", "sleep 300 # {marker}"], "env": ["PW_MARK={marker}"]}}"#);
+                    let body = marked("sleep 300", &marker);
                     let mut codes = Vec::new();
                     for _ in 0..5 {
                         let r = request(
@@ -1075,9 +1065,7 @@ fn a_client_that_hangs_up_does_not_stop_a_kill_or_a_destroy_half_way() {
     use std::io::Write;
     let s = Server::start("hangup", &[]);
     let marker = format!("pw-mark-hangup-{}", std::process::id());
-    let stubborn = format!(
-        r#"{{"command": ["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done # {marker}"], "env": ["PW_MARK={marker}"]}}"#
-    );
+    let stubborn = marked("trap '' TERM; while :; do sleep 0.1; done", &marker);
     let sbx = s.sandbox();
     let p = s.start_process(&sbx, &stubborn);
     let other = s.sandbox();
