@@ -80,30 +80,31 @@ pub async fn start(
         ..ProcessOptions::default()
     };
     let pid = options.process_id.clone().unwrap_or_default();
-    let _one_at_a_time = sbx.starts.lock().await;
-    let pending = {
+    let (slot, pending) = {
         let destroyed = sbx.life.read().await;
         if *destroyed {
             return Err(sbx.check_running().unwrap_err());
         }
-        if sbx.live() >= app.max_processes {
-            return Err(ApiError::new(
+        let slot = sbx.reserve(app.max_processes).ok_or_else(|| {
+            ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TOO_MANY_PROCESSES",
                 format!(
                     "sandbox {id} has {} processes running, the most allowed",
                     app.max_processes
                 ),
-            ));
-        }
-        sbx.sandbox.scope().start_process(command, options)
+            )
+        })?;
+        (slot, sbx.sandbox.scope().start_process(command, options))
     };
     // The rest runs on its own task: a client that hangs up mid-start must not leave a
     // process running that no record shows.
     let argv = body.command;
     let sbx = sbx.clone();
     let finish = tokio::spawn(async move {
-        match pending.await {
+        let started = pending.await;
+        drop(slot);
+        match started {
             Ok(p) => {
                 sbx.started(p.id(), argv.clone());
                 // From the process itself: a destroy right after the start may already

@@ -52,8 +52,9 @@ pub struct Sbx {
     pub sandbox: Sandbox,
     /// Set once by `DELETE`; guards every start so none runs after destroy.
     pub life: tokio::sync::RwLock<bool>,
-    /// Serialises starts so the process limit holds under concurrent requests.
-    pub starts: tokio::sync::Mutex<()>,
+    /// Starts under way, not yet in the core's list: counted against the limit so it
+    /// holds under concurrent requests without making starts wait for each other.
+    starting: Mutex<usize>,
     /// One permit per `exec` running, as many as the process limit.
     pub execs: Arc<tokio::sync::Semaphore>,
     records: Mutex<Records>,
@@ -73,6 +74,15 @@ impl Records {
     fn push(&mut self, id: &str, argv: Vec<String>) {
         self.index.insert(id.to_string(), self.order.len());
         self.order.push((id.to_string(), argv));
+    }
+}
+
+/// A start under way; its place is given back when dropped.
+pub struct Slot(Arc<Sbx>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.0.starting.lock().unwrap() -= 1;
     }
 }
 
@@ -163,7 +173,7 @@ impl App {
             created_at: unix_now(),
             sandbox,
             life: tokio::sync::RwLock::new(false),
-            starts: tokio::sync::Mutex::new(()),
+            starting: Mutex::new(0),
             execs: Arc::new(tokio::sync::Semaphore::new(self.max_processes)),
             records: Mutex::new(Records::default()),
         });
@@ -290,6 +300,16 @@ impl Sbx {
             "SANDBOX_NOT_RUNNING",
             format!("sandbox {} was destroyed", self.id),
         ))
+    }
+
+    /// A place for one more start, if fewer than `max` processes run or are starting.
+    pub fn reserve(self: &Arc<Self>, max: usize) -> Option<Slot> {
+        let mut starting = self.starting.lock().unwrap();
+        if self.live() + *starting >= max {
+            return None;
+        }
+        *starting += 1;
+        Some(Slot(self.clone()))
     }
 
     /// Processes that have not ended.
