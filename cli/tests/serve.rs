@@ -822,6 +822,40 @@ fn the_process_limit_answers_429() {
     );
 }
 
+#[test]
+fn the_process_limit_holds_under_concurrent_starts() {
+    let s = Server::start("limitrace", &["--max-processes", "5"]);
+    let sbx = s.sandbox();
+    let starters: Vec<_> = (0..20)
+        .map(|_| {
+            let (addr, sbx) = (s.addr.clone(), sbx.clone());
+            std::thread::spawn(move || {
+                let body = br#"{"command": ["sleep", "300"]}"#;
+                request(
+                    &addr,
+                    "POST",
+                    &format!("/v1/sandboxes/{sbx}/processes"),
+                    &[],
+                    Some(body),
+                )
+                .status
+            })
+        })
+        .collect();
+    let mut codes: Vec<u16> = starters.into_iter().map(|h| h.join().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes.iter().filter(|c| **c == 201).count(), 5, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 429).count(), 15, "{codes:?}");
+    let list = s.get(&format!("/v1/sandboxes/{sbx}/processes")).json();
+    let running = list["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["state"] == "running")
+        .count();
+    assert_eq!(running, 5);
+}
+
 /// A WebSocket echo server in Python's standard library (handshake and text frames).
 const WS_ECHO: &str = r#"
 import base64, hashlib, socket, struct, threading, sys

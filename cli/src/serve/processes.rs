@@ -85,7 +85,7 @@ pub async fn start(
         if *destroyed {
             return Err(sbx.check_running().unwrap_err());
         }
-        let slot = sbx.reserve(app.max_processes).ok_or_else(|| {
+        let slot = sbx.reserve(&pid, app.max_processes).ok_or_else(|| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TOO_MANY_PROCESSES",

@@ -54,7 +54,7 @@ pub struct Sbx {
     pub life: tokio::sync::RwLock<bool>,
     /// Starts under way, not yet in the core's list: counted against the limit so it
     /// holds under concurrent requests without making starts wait for each other.
-    starting: Mutex<usize>,
+    starting: Mutex<std::collections::HashSet<String>>,
     /// One permit per `exec` running, as many as the process limit.
     pub execs: Arc<tokio::sync::Semaphore>,
     records: Mutex<Records>,
@@ -78,11 +78,11 @@ impl Records {
 }
 
 /// A start under way; its place is given back when dropped.
-pub struct Slot(Arc<Sbx>);
+pub struct Slot(Arc<Sbx>, String);
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        *self.0.starting.lock().unwrap() -= 1;
+        self.0.starting.lock().unwrap().remove(&self.1);
     }
 }
 
@@ -173,7 +173,7 @@ impl App {
             created_at: unix_now(),
             sandbox,
             life: tokio::sync::RwLock::new(false),
-            starting: Mutex::new(0),
+            starting: Mutex::new(Default::default()),
             execs: Arc::new(tokio::sync::Semaphore::new(self.max_processes)),
             records: Mutex::new(Records::default()),
         });
@@ -302,14 +302,20 @@ impl Sbx {
         ))
     }
 
-    /// A place for one more start, if fewer than `max` processes run or are starting.
-    pub fn reserve(self: &Arc<Self>, max: usize) -> Option<Slot> {
+    /// A place for the start of process `id`, if fewer than `max` processes run or are
+    /// starting. A start the core already lists counts once.
+    pub fn reserve(self: &Arc<Self>, id: &str, max: usize) -> Option<Slot> {
         let mut starting = self.starting.lock().unwrap();
-        if self.live() + *starting >= max {
+        let scope = self.sandbox.scope();
+        let unlisted = starting
+            .iter()
+            .filter(|id| scope.get_process(id).is_none())
+            .count();
+        if self.live() + unlisted >= max {
             return None;
         }
-        *starting += 1;
-        Some(Slot(self.clone()))
+        starting.insert(id.to_string());
+        Some(Slot(self.clone(), id.to_string()))
     }
 
     /// Processes that have not ended.
