@@ -32,12 +32,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         )
         .await?;
-    println!(
-        "started   {} (pid {:?}): {}",
-        server.id(),
-        server.pid(),
-        server.command()
-    );
+    let pid = server.pid().map_or("none".to_string(), |p| p.to_string());
+    println!("started   {}, pid {pid}: {}", server.id(), server.command());
 
     let line = server
         .wait_for_log(
@@ -46,10 +42,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     println!(
-        "log line  {:?} on {} after {:?}",
+        "log line  \"{}\" on {}, {} after the start",
         line.line,
         line.stream.as_str(),
-        t0.elapsed()
+        seconds(t0.elapsed())
     );
 
     let ready = PortWaitOptions {
@@ -58,8 +54,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     server.wait_for_port(port, &ready).await?;
     println!(
-        "port      {port} answers HTTP 2xx/3xx after {:?}",
-        t0.elapsed()
+        "port      {port} answers HTTP (2xx/3xx), {} after the start",
+        seconds(t0.elapsed())
     );
 
     let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
@@ -69,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     conn.read_to_string(&mut page).await?;
     let status = page.lines().next().unwrap_or("");
     let body = page.split("\r\n\r\n").nth(1).unwrap_or("").trim();
-    println!("fetched   {status} -> {body}");
+    println!("fetched   {status}: {body}");
 
     let stopper = server.clone();
     tokio::spawn(async move {
@@ -82,7 +78,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(event) = events.next().await {
         match event.kind {
             LogEventKind::Exit => {
-                println!("event     exit (code {:?})", event.exit_code);
+                let code = event
+                    .exit_code
+                    .map_or("none".to_string(), |c| c.to_string());
+                println!("event     exit, code {code}");
                 break;
             }
             _ if shown < 5 => {
@@ -98,12 +97,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let exit = server.wait_for_exit(None).await?;
     println!(
-        "stopped   status={} exit_code={:?} signal={:?} after {:?}",
-        exit.status,
-        exit.exit_code,
-        exit.signal,
-        t0.elapsed()
+        "stopped   {}, {} after the start",
+        how_it_ended(&exit),
+        seconds(t0.elapsed())
     );
     std::fs::remove_dir_all(&site)?;
     Ok(())
+}
+
+/// A duration as a person reads it: "0.42 s".
+fn seconds(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+/// How a process ended, in words: "killed by SIGTERM (exit code 143)".
+fn how_it_ended(exit: &procwright::ExitInfo) -> String {
+    let code = exit
+        .exit_code
+        .map_or(String::new(), |c| format!(" (exit code {c})"));
+    match exit.signal {
+        Some(signal) => format!("{} by {signal}{code}", exit.status),
+        None => format!("{}{code}", exit.status),
+    }
 }
