@@ -81,7 +81,16 @@ pub use stdin::StdinMode;
 pub use tree::TAG_VAR;
 pub use wait::{LogMatch, LogSince, LogWaitOptions};
 
-/// Compiles the README's Rust quick start, so it cannot drift from the API.
+/// Runs the README's Rust quick start, so it cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeQuickStart;
+
+/// Runs the Rust blocks of the guides as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guides/dev-server-in-tests.md")]
+struct DevServerGuideDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guides/build-pipeline.md")]
+struct BuildPipelineGuideDoctests;
