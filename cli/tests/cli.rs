@@ -156,7 +156,7 @@ fn a_service_that_fails_before_ready_stops_everything_at_once() {
     d.file(
         r#"
 [services.db]
-command = "echo $$ > db.pid; sleep 300"
+command = "echo $$ > db.pid; sleep 300; : pw-failfast-db"
 
 [services.api]
 command = "echo 'loading config'; echo 'fatal: no config' >&2; exit 3"
@@ -174,8 +174,24 @@ ready = { port = 1, timeout = 60 }
     assert!(e.contains("api"), "{e}");
     assert!(e.contains("exit code 3"), "{e}");
     assert!(e.contains("fatal: no config"), "{e}");
-    let pid: i32 = d.read("db.pid").trim().parse().unwrap();
-    assert!(!alive(pid), "db was left running");
+    // db starts beside api, so api may fail before db's shell wrote its pid.
+    if let Ok(pid) = d.read("db.pid").trim().parse::<i32>() {
+        assert!(!alive(pid), "db was left running");
+    }
+    let db_shells = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|s| s.trim_start().starts_with('Z'));
+            !zombie && String::from_utf8_lossy(&cmdline).contains("pw-failfast-db")
+        })
+        .count();
+    assert_eq!(db_shells, 0, "db was left running");
 }
 
 #[test]
