@@ -55,3 +55,24 @@ test('the bin serves the REST API and stops on SIGTERM', { timeout: 60_000 }, as
     if (server.exitCode === null) server.kill('SIGKILL')
   }
 })
+
+test('the bin stops on SIGINT too (Node\'s own handler does not get in the way)', { timeout: 60_000 }, async () => {
+  const { spawn } = await import('node:child_process')
+  const dir = mkdtempSync(join(tmpdir(), 'pw-serve-int-'))
+  const server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--root', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+  try {
+    await new Promise((resolve, reject) => {
+      let seen = ''
+      server.stderr.on('data', (d) => {
+        seen += d
+        if (/listening on/.test(seen)) resolve()
+      })
+      server.on('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)))
+    })
+    const exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve([code, signal])))
+    server.kill('SIGINT')
+    assert.deepEqual(await exited, [0, null])
+  } finally {
+    if (server.exitCode === null) server.kill('SIGKILL')
+  }
+})
