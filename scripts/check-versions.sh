@@ -42,6 +42,11 @@ check package.json "$(node -p 'require("./package.json").version')"
 check "package-lock.json version" "$(node -p 'require("./package-lock.json").version')"
 check "package-lock.json packages[\"\"]" "$(node -p 'require("./package-lock.json").packages[""].version')"
 
+# The version napi wrote into the committed loader.
+while read -r v; do
+    check "bindings-node/native/binding.js" "$v"
+done < <(grep -o "bindingPackageVersion !== '[^']*'" bindings-node/native/binding.js | cut -d"'" -f2 | sort -u)
+
 # CHANGELOG.md has a section for it.
 if ! grep -Eq "^## \[$expected\]" CHANGELOG.md; then
     echo "check-versions: CHANGELOG.md has no '## [$expected]' section" >&2

@@ -38,5 +38,14 @@ for (const file of ['package.json', 'package-lock.json']) {
 }
 JS
 
-echo "version set to $version (Cargo.toml, Cargo.lock, package.json, package-lock.json)"
+# bindings-node/native/binding.js: napi writes package.json's version into the loader
+# (its check of the platform package's version); the committed copy must stay what
+# `napi build` generates (scripts/test-node.sh compares them).
+old="$(grep -o "bindingPackageVersion !== '[^']*'" bindings-node/native/binding.js | head -1 | cut -d"'" -f2)"
+if [ -n "$old" ]; then
+    sed -i "s/bindingPackageVersion !== '$old'/bindingPackageVersion !== '$version'/; s/expected $old but got/expected $version but got/" \
+        bindings-node/native/binding.js
+fi
+
+echo "version set to $version (Cargo.toml, Cargo.lock, package.json, package-lock.json, bindings-node/native/binding.js)"
 echo "add a '## [$version]' section to CHANGELOG.md if it has none"
