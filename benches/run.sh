@@ -36,7 +36,7 @@ fi
 
 if [ -f package.json ] && [ -d bindings-node ] && [ -f bindings-node/Cargo.toml ]; then
   log "building the Node package (release) at the repo root"
-  if ( [ -d node_modules ] || npm install --no-audit --no-fund --loglevel=error >/dev/null ) &&
+  if ( [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null ) &&
      npm run --silent build >&2; then :
   else
     log "the Node package did not build: its rows will say n/a"

@@ -164,10 +164,29 @@ def runtime_kind(raw: Any) -> str:
 
 
 def has_constructor(cls: type) -> bool:
-    """A pyo3 class without ``#[new]`` inherits ``object.__new__`` and cannot be built."""
+    """A pyo3 class without ``#[new]`` inherits ``object.__new__`` and cannot be built.
+    Under the stable ABI (the abi3 wheel) pyo3 gives such a class a ``__new__`` of its
+    own that only raises "cannot create ... instances": that is no constructor either."""
     if getattr(cls, "__text_signature__", None) is not None:
         return True
-    return any("__init__" in vars(k) or "__new__" in vars(k) for k in cls.__mro__ if k is not object)
+    for k in cls.__mro__:
+        if k is object:
+            continue
+        if "__init__" in vars(k):
+            return True
+        if "__new__" in vars(k) and not refuses_construction(k):
+            return True
+    return False
+
+
+def refuses_construction(cls: type) -> bool:
+    """Whether ``cls.__new__`` is pyo3's placeholder for a class without ``#[new]``."""
+    try:
+        new: Any = getattr(cls, "__new__")
+        new(cls)
+    except TypeError as e:
+        return "cannot create" in str(e)
+    return False
 
 
 # -------------------------------------------------------------------------------- stub
@@ -399,7 +418,9 @@ def check_class(
             continue
         errors.append(f"{name}.{attr}: at runtime but not in the stub")
     own_constructor = (
-        "__init__" in vars(cls) or "__new__" in vars(cls) or getattr(cls, "__text_signature__", None) is not None
+        "__init__" in vars(cls)
+        or ("__new__" in vars(cls) and not refuses_construction(cls))
+        or getattr(cls, "__text_signature__", None) is not None
     )
     if own_constructor and not ({"__init__", "__new__"} & (set(declared) | inherited)):
         errors.append(f"{name}: has a constructor at runtime but the stub declares no __init__ or __new__")

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The Node package's tests: `npm install` builds the native addon from source with
-# cargo (the root package.json's `prepare` script runs `napi build`; nothing prebuilt
-# is downloaded), then `npm test` runs tests/node with Node's own test runner.
+# The Node package's tests: `npm ci` installs exactly what package-lock.json says (it
+# never rewrites the lock) and builds the native addon from source with cargo (the root
+# package.json's `prepare` script runs `napi build`; nothing prebuilt is downloaded),
+# then `npm test` runs tests/node with Node's own test runner.
 # Needs only node (20+), npm and cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== Node: npm install (builds bindings-node with cargo via @napi-rs/cli)"
-npm install --no-audit --no-fund
+echo "== Node: npm ci (builds bindings-node with cargo via @napi-rs/cli)"
+npm ci --no-audit --no-fund
 
 # napi writes the loader and the generated types on every build; they are committed,
 # so a change to the Rust API that was not rebuilt and committed shows up here.

@@ -67,7 +67,7 @@ fn integer(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 /// A `str`.
 fn string(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     match obj.cast::<PyString>() {
-        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
         Err(_) => Err(wrong_type(format!(
             "{what} must be a str, got {}",
             type_name(obj)
@@ -121,7 +121,7 @@ fn env(obj: Option<&Bound<'_, PyAny>>) -> PyResult<EnvChanges> {
 /// A shell string, or a list/tuple of `str` (or path-like) run with no shell.
 fn command(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Command::Shell(s.to_str()?.to_owned()));
+        return Ok(Command::Shell(s.to_cow()?.into_owned()));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut argv = Vec::new();
@@ -156,7 +156,7 @@ fn command(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
 /// A signal name (`"SIGTERM"`, `"term"`), a number, or a `signal.Signals`.
 fn signal(obj: &Bound<'_, PyAny>) -> PyResult<Signal> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Signal::parse(s.to_str()?).py();
+        return Signal::parse(&s.to_cow()?).py();
     }
     if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
         return Signal::from_number(integer("signal", obj)?).py();
@@ -176,7 +176,7 @@ fn ownership(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Ownership> {
         return Ok(Ownership::from_flag(Some(b.is_true())));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return s.to_str()?.parse::<Ownership>().py();
+        return s.to_cow()?.parse::<Ownership>().py();
     }
     Err(wrong_type(format!(
         "owned must be True, False, None or \"auto\", got {}",
@@ -405,7 +405,7 @@ fn data(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
     // One copy each: the write runs on the runtime, without the GIL.
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(s.to_str()?.as_bytes().to_vec());
+        return Ok(s.to_cow()?.as_bytes().to_vec());
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
@@ -494,7 +494,7 @@ from_py!(SinceArg, |obj| since(obj));
 
 fn since(obj: &Bound<'_, PyAny>) -> PyResult<procwright::LogSince> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return match s.to_str()? {
+        return match &*s.to_cow()? {
             "now" => Ok(procwright::LogSince::Now),
             other => Err(crate::error::invalid(format!(
                 "since must be a cursor or 'now', got {other:?}"

@@ -15,7 +15,7 @@ fn re_pattern_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 /// Converts a `str` or a `re.Pattern` into the core's pattern.
 pub fn pattern(obj: &Bound<'_, PyAny>) -> PyResult<Pattern> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Pattern::substring(s.to_str()?).py();
+        return Pattern::substring(s.to_cow()?.into_owned()).py();
     }
     if !obj.is_instance(re_pattern_type(obj.py())?)? {
         return Err(wrong_type(format!(
@@ -30,5 +30,5 @@ pub fn pattern(obj: &Bound<'_, PyAny>) -> PyResult<Pattern> {
         ));
     };
     let flags: u32 = obj.getattr("flags")?.extract()?;
-    Pattern::from_python(source.to_str()?, flags).py()
+    Pattern::from_python(&source.to_cow()?, flags).py()
 }
