@@ -1,4 +1,4 @@
-// Every example of the seed documents (../shared/seeds), ported with only the import
+// Every example of the Cloudflare Sandbox SDK process documents this API follows, ported with only the import
 // changed: `@cloudflare/sandbox` becomes `procwright`. Programs the examples name
 // (npm run dev, postgres, python train.py...) are stood in for by small scripts that
 // print what the real ones print; ports are picked free so suites can run side by side.
