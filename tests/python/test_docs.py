@@ -39,6 +39,8 @@ ALLOWED = {
     ("docs/benchmarks.md", "bash benches/run.sh              # every row, about 7 minutes"):
         "takes minutes and installs the benchmark peers",
     ("docs/reference/rust.md", "cargo doc -p procwright --no-deps --open"): "opens a browser",
+    ("docs/packaging.md", "bash scripts/package.sh     # then: bash scripts/smoke.sh"):
+        "builds every release artifact (minutes): .ci/run runs both scripts after the tests",
 }
 # Blocks run by an older test of their own.
 RUN_ELSEWHERE = {
