@@ -8,6 +8,7 @@ mod mcp;
 mod prefix;
 mod serve;
 mod stack;
+mod terminal;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -203,8 +204,12 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
     // on to CMD.
     let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
     let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let [stdin, stdout, stderr] = terminal::stdio();
     let status = match tokio::process::Command::new(&cmd[0])
         .args(&cmd[1..])
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr)
         .spawn()
     {
         Ok(mut child) => loop {
@@ -212,9 +217,8 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
                 s = child.wait() => break s,
                 _ = interrupt.recv() => {}
                 _ = terminate.recv() => {
-                    if let Some(pid) = child.id() {
-                        // SAFETY: kill(2) with a pid we own; no memory is involved.
-                        unsafe { libc_kill(pid as i32, 15) };
+                    if let Some(pid) = child.id().and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
                     }
                 }
             }
@@ -236,9 +240,4 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
             127
         }
     }
-}
-
-extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
 }

@@ -25,6 +25,22 @@ test('the bin checks, runs, and passes exit codes through', { timeout: 60_000 },
   assert.match(bad.stderr, /procwright\.toml:2: service "a" field "command": the command is empty/)
 })
 
+test("the bin's run hands CMD the caller's stdin, stdout and stderr, pipes included", { timeout: 60_000 }, () => {
+  // Node marks its stdio close-on-exec and may leave a pipe non-blocking: CMD must still
+  // read stdin, and write more than a pipe holds to a reader that is not keeping up.
+  const dir = mkdtempSync(join(tmpdir(), 'pw-bin-'))
+  writeFileSync(join(dir, 'procwright.toml'), '[services.web]\ncommand = "echo up; sleep 300"\nready = { log = "up" }\n')
+  const script = 'read line; echo "got $line"; echo to-stderr >&2; head -c 300000 /dev/zero | tr "\\0" x; echo; echo last'
+  const run = spawnSync(BIN, ['run', '--', 'sh', '-c', script], {
+    cwd: dir, input: 'from-stdin\n', encoding: 'utf8', maxBuffer: 1 << 22,
+  })
+  assert.equal(run.status, 0, run.stderr)
+  assert.ok(run.stdout.startsWith('got from-stdin\n'), run.stdout.slice(0, 200))
+  assert.ok(run.stdout.endsWith('\nlast\n'), run.stdout.slice(-200))
+  assert.equal(run.stdout.length, 'got from-stdin\n'.length + 300_000 + '\nlast\n'.length)
+  assert.match(run.stderr, /^to-stderr$/m)
+})
+
 test('the bin serves the REST API and stops on SIGTERM', { timeout: 60_000 }, async () => {
   const { spawn } = await import('node:child_process')
   const dir = mkdtempSync(join(tmpdir(), 'pw-serve-'))

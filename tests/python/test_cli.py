@@ -26,6 +26,18 @@ def test_the_console_script_checks_runs_and_passes_exit_codes(tmp_path):
     assert version.returncode == 0 and version.stdout.startswith("procwright ")
 
 
+def test_run_hands_cmd_the_callers_stdin_stdout_and_stderr(tmp_path):
+    (tmp_path / "procwright.toml").write_text('[services.web]\ncommand = "echo up; sleep 300"\nready = { log = "up" }\n')
+    script = 'read line; echo "got $line"; echo to-stderr >&2; head -c 300000 /dev/zero | tr "\\0" x; echo; echo last'
+    run = subprocess.run(
+        [SCRIPT, "run", "--", "sh", "-c", script],
+        cwd=tmp_path, input="from-stdin\n", capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "got from-stdin\n" + "x" * 300_000 + "\nlast\n"
+    assert "to-stderr\n" in run.stderr
+
+
 def test_a_bad_file_exits_2_with_the_place(tmp_path):
     (tmp_path / "procwright.toml").write_text('[services.a]\ncommand = "x"\ndepends_on = { b = "ready" }\n')
     bad = subprocess.run([SCRIPT, "up"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
