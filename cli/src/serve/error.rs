@@ -62,7 +62,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
 
 impl From<procwright::Error> for ApiError {
     fn from(e: procwright::Error) -> ApiError {
-        ApiError::new(status_of(e.code), e.code.as_str(), e.to_string())
+        ApiError::new(status_of(e.code), e.code.as_str(), e.message)
     }
 }
 
