@@ -93,6 +93,11 @@ test('kill reaches a process that left the group (setsid), by its PROCWRIGHT_TAG
   const hit = await p.waitForLog(/escapee=(\d+)/, 30_000)
   const escapee = Number(hit.match[1])
   const gone = () => !existsSync(`/proc/${escapee}`) || readFileSync(`/proc/${escapee}/stat`, 'utf8').split(' ')[2] === 'Z'
+  // The escapee exists before its setsid() call: wait for the call, or the kill below
+  // would reach it through the group and prove nothing.
+  const pgrpOf = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2])
+  for (let i = 0; i < 3000 && pgrpOf(escapee) === p.pid; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.notEqual(pgrpOf(escapee), p.pid, 'the escapee never left the group')
   assert.equal(gone(), false)
   await p.kill()
   for (let i = 0; i < 300 && !gone(); i++) await new Promise((r) => setTimeout(r, 10))

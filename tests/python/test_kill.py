@@ -114,11 +114,14 @@ async def test_kill_reaches_a_process_that_left_the_group(sb):
     p = await sb.start_process("setsid sleep 300 & echo escapee=$!; wait")
     hit = await p.wait_for_log(re.compile(r"escapee=(\d+)"), timeout=30)
     escapee = int(hit.match[1])
-    for _ in range(100):
-        if os.path.exists(f"/proc/{escapee}/environ") and b"PROCWRIGHT_TAG=" in open(f"/proc/{escapee}/environ", "rb").read():
+    # The escapee exists (tag and all) before its setsid() call: wait for the call, or
+    # the kill below would reach it through the group and prove nothing.
+    for _ in range(3000):
+        if os.getpgid(escapee) != p.pid:
             break
         await asyncio.sleep(0.01)
     assert os.getpgid(escapee) != p.pid
+    assert b"PROCWRIGHT_TAG=" in open(f"/proc/{escapee}/environ", "rb").read()
     await p.kill()
     for _ in range(300):
         if not os.path.exists(f"/proc/{escapee}") or open(f"/proc/{escapee}/stat").read().split()[2] == "Z":
