@@ -111,7 +111,7 @@ async def test_get_sandbox_processes_are_visible_to_every_caller():
 
 
 CHILD = """
-import asyncio, sys
+import asyncio, re, sys
 import procwright
 
 keep = []
@@ -121,9 +121,8 @@ async def main():
     p = await sandbox.start_process(["sleep", "300"])
     g = await sandbox.start_process("sleep 300 & echo $!; wait")
     keep.append(sandbox)
-    await asyncio.sleep(0.1)
-    logs = await g.get_logs()
-    print(p.pid, g.pid, logs.stdout.strip(), flush=True)
+    hit = await g.wait_for_log(re.compile(r"^(\\d+)$"), 30)
+    print(p.pid, g.pid, hit.match[1], flush=True)
     {tail}
 
 asyncio.run(main())
