@@ -28,7 +28,8 @@ function runNode(source, { hangAfter = 30_000, ext = 'mjs', args = [] } = {}) {
       child.kill('SIGKILL')
       reject(new Error(`node script hung (killed after ${hangAfter} ms)\nstdout: ${stdout}\nstderr: ${stderr}`))
     }, hangAfter)
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can come before the last of the child's output is read.
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
       resolve({ code, signal, stdout, stderr })
     })
@@ -285,7 +286,8 @@ async function startHost(tail = '') {
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
   const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout: () => stdout, stderr: () => stderr })),
+    // 'close', not 'exit': 'exit' can come before the last of the child's output is read.
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: () => stdout, stderr: () => stderr })),
   )
   const host = { child, groups: [], pids: [], exited }
   await new Promise((resolve, reject) => {
