@@ -39,11 +39,10 @@ check_cli() { # label, path to the installed procwright
     local out
     out="$("$2" --version)"
     [ "$out" = "procwright $version" ] || { echo "smoke.sh: $1 procwright --version said '$out'" >&2; exit 1; }
-    # (CMD's effect is checked through a file: under the npm bin, CMD's stdout is lost
-    # when it is not a terminal, a known defect that the repo's own bin shows too.)
-    rm -f run-ok
-    TMPDIR="$tmp" "$2" run -- python3 -c 'open("run-ok", "w").write("ok")' >/dev/null 2>&1
-    [ "$(cat run-ok 2>/dev/null)" = ok ] || { echo "smoke.sh: $1 procwright run did not run its command" >&2; exit 1; }
+    # CMD's stdout is the caller's, here a pipe (under the npm bin Node marks it
+    # close-on-exec: run must hand CMD a copy).
+    out="$(TMPDIR="$tmp" "$2" run -- python3 -c 'print("run-ok")' 2>/dev/null)"
+    [ "$out" = run-ok ] || { echo "smoke.sh: $1 procwright run: CMD printed '$out', not run-ok" >&2; exit 1; }
     set +e
     TMPDIR="$tmp" "$2" run -- sh -c 'exit 3' >/dev/null 2>&1
     local code=$?
