@@ -115,13 +115,17 @@ async def test_kill_reaches_a_process_that_left_the_group(sb):
     hit = await p.wait_for_log(re.compile(r"escapee=(\d+)"), timeout=30)
     escapee = int(hit.match[1])
     # The escapee exists (tag and all) before its setsid() call: wait for the call, or
-    # the kill below would reach it through the group and prove nothing.
+    # the kill below would reach it through the group and prove nothing. Its environ
+    # reads empty for a moment while it execs sleep, so that is waited for too.
+    def escaped() -> bool:
+        tagged = b"PROCWRIGHT_TAG=" in open(f"/proc/{escapee}/environ", "rb").read()
+        return tagged and os.getpgid(escapee) != p.pid
+
     for _ in range(3000):
-        if os.getpgid(escapee) != p.pid:
+        if escaped():
             break
         await asyncio.sleep(0.01)
-    assert os.getpgid(escapee) != p.pid
-    assert b"PROCWRIGHT_TAG=" in open(f"/proc/{escapee}/environ", "rb").read()
+    assert escaped(), "the escapee never left the group with its tag"
     await p.kill()
     for _ in range(300):
         if not os.path.exists(f"/proc/{escapee}") or open(f"/proc/{escapee}/stat").read().split()[2] == "Z":
