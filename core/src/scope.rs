@@ -176,6 +176,25 @@ impl Scope {
         kill_many(self.list_processes()).await
     }
 
+    /// Forgets an ended process whose whole tree has ended too, freeing the output kept
+    /// for it: `Ok(true)` once forgotten, `Ok(false)` while it or anything it started
+    /// (its group, or a process that carries its tag) still runs. For hosts that start
+    /// processes without end, such as a server: otherwise the records of ended processes
+    /// stay until `destroy`.
+    pub fn forget_process(&self, id: &str) -> Result<bool> {
+        let p = self.require(id)?;
+        // Only a tree with nothing left: `kill_all_processes` and `destroy` find leftovers
+        // through the records, so a record with a live leftover must stay.
+        if !p.status().is_final()
+            || p.stray_pgid().is_some()
+            || !crate::tree::tagged(&[p.tag()]).is_empty()
+        {
+            return Ok(false);
+        }
+        self.sandbox.records.forget(&p);
+        Ok(true)
+    }
+
     /// Output kept for a process.
     pub fn get_process_logs(&self, id: &str) -> Result<Logs> {
         Ok(self.require(id)?.logs())
