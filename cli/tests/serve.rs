@@ -806,6 +806,102 @@ fn stdin_exec_and_ports() {
 }
 
 #[test]
+fn old_ended_processes_keep_record_and_log_but_not_output_and_records_are_capped() {
+    let s = Server::start(
+        "prune",
+        &[
+            "--keep-ended",
+            "2",
+            "--max-records",
+            "6",
+            "--max-processes",
+            "4",
+        ],
+    );
+    let sbx = s.sandbox();
+    let procs = format!("/v1/sandboxes/{sbx}/processes");
+    let id_of = |v: &Value| v["id"].as_str().unwrap().to_string();
+    // Ended, but what it started still runs: it stays whole, so destroy reaches that.
+    let marker = format!("pw-mark-prune-{}", std::process::id());
+    let left = id_of(&s.start_process(&sbx, &marked("sleep 300 & echo left", &marker)));
+    wait_exit(&s, &sbx, &left);
+    let ids: Vec<String> = (0..6)
+        .map(|i| {
+            let body = format!(r#"{{"command": ["sh", "-c", "echo line-{i}; exit {i}"]}}"#);
+            let id = id_of(&s.start_process(&sbx, &body));
+            wait_exit(&s, &sbx, &id);
+            id
+        })
+        .collect();
+    // Each start prunes; after this one the oldest four ended ones (the one with a
+    // leftover aside) lose their output, and the two oldest of those their records.
+    let last = id_of(&s.start_process(&sbx, r#"{"command": ["sleep", "300"]}"#));
+    let listed = || -> Vec<String> {
+        s.get(&procs).json()["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect()
+    };
+    let want = vec![
+        left.clone(),
+        ids[2].clone(),
+        ids[3].clone(),
+        ids[4].clone(),
+        ids[5].clone(),
+        last.clone(),
+    ];
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while listed() != want && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(listed(), want);
+    let p = |id: &str, rest: &str| format!("{procs}/{id}{rest}");
+    // Dropped records: 404, log files gone.
+    for id in &ids[..2] {
+        assert_eq!(s.get(&p(id, "")).code(), "PROCESS_NOT_FOUND");
+        assert!(!s.root.join(format!(".logs/{sbx}/proc-{id}.log")).exists());
+    }
+    // Archived: the record, the log file, and what needs no output.
+    for (i, id) in [(2, &ids[2]), (3, &ids[3])] {
+        let r = s.get(&p(id, "")).json();
+        assert_eq!(
+            (r["state"].as_str(), r["exit_code"].as_i64()),
+            (Some("exited"), Some(i))
+        );
+        assert_eq!(s.get(&p(id, "/logs")).text(), format!("line-{i}\n"));
+        assert_eq!(wait_exit(&s, &sbx, id)["exit_code"], i);
+        let gone = s.get(&p(id, "/events"));
+        assert_eq!((gone.status, gone.code().as_str()), (410, "OUTPUT_EXPIRED"));
+        let w = s.post(&p(id, "/wait"), r#"{"log": "line"}"#);
+        assert_eq!((w.status, w.code().as_str()), (410, "OUTPUT_EXPIRED"));
+        let w = s.post(&p(id, "/wait"), r#"{"port": 8080}"#);
+        assert_eq!(
+            (w.status, w.code().as_str()),
+            (409, "PROCESS_EXITED_BEFORE_READY")
+        );
+        let w = s.post(&p(id, "/stdin"), "x");
+        assert_eq!((w.status, w.code().as_str()), (409, "PROCESS_ERROR"));
+        assert_eq!(s.delete(&p(id, "")).status, 204);
+    }
+    // The newest ended ones and the one with a leftover keep their output.
+    for id in [&left, &ids[4], &ids[5]] {
+        let w = s.post(
+            &p(id, "/wait"),
+            r#"{"regex": "l(ine|eft)", "timeout_ms": 5000}"#,
+        );
+        assert_eq!(w.status, 200, "{}", w.text());
+    }
+    assert!(!running_with(&marker).is_empty());
+    assert_eq!(s.delete(&format!("/v1/sandboxes/{sbx}")).status, 204);
+    assert!(
+        gone_within(&marker, 15).is_empty(),
+        "destroy missed the leftover"
+    );
+}
+
+#[test]
 fn the_process_limit_answers_429() {
     let s = Server::start("limit", &["--max-processes", "2"]);
     let sbx = s.sandbox();

@@ -176,23 +176,36 @@ impl Scope {
         kill_many(self.list_processes()).await
     }
 
-    /// Forgets an ended process whose whole tree has ended too, freeing the output kept
-    /// for it: `Ok(true)` once forgotten, `Ok(false)` while it or anything it started
-    /// (its group, or a process that carries its tag) still runs. For hosts that start
-    /// processes without end, such as a server: otherwise the records of ended processes
-    /// stay until `destroy`.
-    pub fn forget_process(&self, id: &str) -> Result<bool> {
-        let p = self.require(id)?;
-        // Only a tree with nothing left: `kill_all_processes` and `destroy` find leftovers
+    /// Forgets those of `ids` that have ended and whose whole trees have ended too,
+    /// freeing the output kept for them; returns the ids forgotten. Unknown ids, and
+    /// processes with anything still running (in the group, or carrying the tag), stay.
+    /// For hosts that start processes without end, such as a server: otherwise the
+    /// records of ended processes stay until `destroy`. One `/proc` pass for all.
+    pub fn forget_processes(&self, ids: &[&str]) -> Vec<String> {
+        // Only trees with nothing left: `kill_all_processes` and `destroy` find leftovers
         // through the records, so a record with a live leftover must stay.
-        if !p.status().is_final()
-            || p.stray_pgid().is_some()
-            || !crate::tree::tagged(&[p.tag()]).is_empty()
-        {
-            return Ok(false);
+        let ended: Vec<Process> = ids
+            .iter()
+            .filter_map(|id| self.get_process(id))
+            .filter(|p| p.status().is_final() && p.stray_pgid().is_none())
+            .collect();
+        if ended.is_empty() {
+            return Vec::new();
         }
-        self.sandbox.records.forget(&p);
-        Ok(true)
+        let tags: Vec<&str> = ended.iter().map(|p| p.tag()).collect();
+        let mut live = vec![false; ended.len()];
+        for (_, i) in crate::tree::tagged(&tags) {
+            live[i] = true;
+        }
+        ended
+            .iter()
+            .zip(live)
+            .filter(|(_, live)| !live)
+            .map(|(p, _)| {
+                self.sandbox.records.forget(p);
+                p.id().to_owned()
+            })
+            .collect()
     }
 
     /// Output kept for a process.

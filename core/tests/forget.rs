@@ -1,4 +1,4 @@
-//! `forget_process`: an ended process whose tree has ended can be forgotten (its kept
+//! `forget_processes`: an ended process whose tree has ended can be forgotten (its kept
 //! output freed); one with anything still running cannot, so kill-all and destroy still
 //! find its leftovers.
 
@@ -11,11 +11,12 @@ async fn an_ended_process_is_forgotten_and_a_running_one_is_not() {
     let sb = sandbox();
     let done = start(&sb, "echo bye").await;
     let running = start(&sb, "sleep 300").await;
-    assert!(!sb.forget_process(running.id()).unwrap());
+    assert!(sb.forget_processes(&[running.id()]).is_empty());
     within(HANG, "exit", done.wait_for_exit(Some(HANG)))
         .await
         .unwrap();
-    assert!(sb.forget_process(done.id()).unwrap());
+    let forgotten = sb.forget_processes(&[running.id(), done.id(), "no-such-id"]);
+    assert_eq!(forgotten, vec![done.id().to_owned()]);
     assert!(sb.get_process(done.id()).is_none());
     let ids: Vec<String> = sb
         .list_processes()
@@ -25,8 +26,7 @@ async fn an_ended_process_is_forgotten_and_a_running_one_is_not() {
     assert_eq!(ids, vec![running.id().to_owned()]);
     // A handle kept by the caller still answers.
     assert_eq!(done.get_logs(&LogQuery::default()).unwrap().stdout, "bye\n");
-    let err = sb.forget_process(done.id()).unwrap_err();
-    assert_eq!(err.code, ErrorCode::ProcessNotFound);
+    assert!(sb.forget_processes(&[done.id()]).is_empty());
     sb.destroy().await;
 }
 
@@ -49,10 +49,10 @@ async fn leftovers_keep_the_record_until_they_end() {
         .await
         .unwrap();
     assert!(eventually(HANG, || live_with_env("PW_FORGET_MARK", &mark).len() == 2).await);
-    assert!(!sb.forget_process(p.id()).unwrap());
+    assert!(sb.forget_processes(&[p.id()]).is_empty());
     // So kill-all still reaches them through the record.
     within(HANG, "kill all", sb.kill_all_processes()).await;
     assert!(live_with_env("PW_FORGET_MARK", &mark).is_empty());
-    assert!(sb.forget_process(p.id()).unwrap());
+    assert_eq!(sb.forget_processes(&[p.id()]), vec![p.id().to_owned()]);
     sb.destroy().await;
 }

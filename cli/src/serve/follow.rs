@@ -6,14 +6,15 @@ use super::body::{JsonBody, RawBody};
 use super::error::{ApiError, ApiResult};
 use super::processes::record_json;
 use super::sandboxes::{running, timeout_of};
-use super::state::App;
+use super::state::{App, Record};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use procwright::{
-    LogSince, LogStreamOptions, LogWaitOptions, Pattern, PortWaitOptions, RegexFlags, StreamKind,
+    ErrorCode, LogSince, LogStreamOptions, LogWaitOptions, Pattern, PortWaitOptions, RegexFlags,
+    StreamKind,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -101,7 +102,6 @@ pub async fn wait(
     JsonBody(body): JsonBody<WaitBody>,
 ) -> ApiResult<Json<Value>> {
     let sbx = running(&app, &caller, &id, Role::Viewer)?;
-    let process = sbx.process(&pid)?;
     let timeout = timeout_of(body.timeout_ms, Some(DEFAULT_WAIT_MS))?;
     let asked = [
         body.log.is_some(),
@@ -119,6 +119,20 @@ pub async fn wait(
         (_, Some(source)) => Some(Pattern::regex(&source, RegexFlags::default())?),
         _ => None,
     };
+    // An ended process whose output is no longer kept still answers what needs none.
+    if let record @ Record::Archived(..) = sbx.record(&pid)? {
+        if body.exit {
+            return Ok(Json(record_json(&sbx.id, &record)));
+        }
+        if let Some(port) = body.port {
+            return Err(procwright::Error::new(
+                ErrorCode::ProcessExitedBeforeReady,
+                format!("process {pid} exited before port {port} was ready"),
+            )
+            .into());
+        }
+    }
+    let process = sbx.process(&pid)?;
     if let Some(pattern) = pattern {
         let options = LogWaitOptions {
             timeout,
@@ -156,6 +170,13 @@ pub async fn stdin(
     RawBody(data): RawBody,
 ) -> ApiResult<StatusCode> {
     let sbx = running(&app, &caller, &id, Role::Developer)?;
+    if let Record::Archived(..) = sbx.record(&pid)? {
+        return Err(procwright::Error::new(
+            ErrorCode::ProcessError,
+            format!("process {pid} has ended: its stdin is closed"),
+        )
+        .into());
+    }
     sbx.process(&pid)?.write(&data).await?;
     Ok(StatusCode::NO_CONTENT)
 }

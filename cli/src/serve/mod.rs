@@ -43,6 +43,14 @@ pub struct ServeArgs {
     /// Most running processes (and running execs) per sandbox; 429 past it.
     #[arg(long, default_value_t = 256)]
     pub max_processes: usize,
+    /// Ended processes per sandbox that keep their output in memory for events and
+    /// waits; older ones keep their record and log file (410 OUTPUT_EXPIRED for those).
+    #[arg(long, default_value_t = 128)]
+    pub keep_ended: usize,
+    /// Most process records per sandbox; past it the oldest ended ones are dropped,
+    /// log files too.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_records: usize,
 }
 
 /// Serves until SIGTERM or SIGINT, then kills every process of every sandbox; returns
@@ -77,6 +85,10 @@ pub async fn main(args: ServeArgs) -> u8 {
         eprintln!("procwright serve: --max-processes must be at least 1");
         return USAGE;
     }
+    if args.max_records < args.max_processes {
+        eprintln!("procwright serve: --max-records must be at least --max-processes");
+        return USAGE;
+    }
     let listener = match tokio::net::TcpListener::bind(addrs.as_slice()).await {
         Ok(l) => l,
         Err(e) => {
@@ -91,7 +103,12 @@ pub async fn main(args: ServeArgs) -> u8 {
     let root = args.root.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("procwright-serve-{}", std::process::id()))
     });
-    let app = match state::App::new(root, tokens, args.max_processes, local.clone()) {
+    let limits = state::Limits {
+        max_processes: args.max_processes,
+        keep_ended: args.keep_ended,
+        max_records: args.max_records,
+    };
+    let app = match state::App::new(root, tokens, limits, local.clone()) {
         Ok(a) => Arc::new(a),
         Err(e) => {
             eprintln!("procwright serve: cannot use the root folder: {e}");

@@ -4,12 +4,12 @@ use super::auth::{Caller, Role};
 use super::body::JsonBody;
 use super::error::{ApiError, ApiResult};
 use super::sandboxes::{cwd_of, env_of, running, EnvBody};
-use super::state::{random_id, unix, App, Record, Sbx};
+use super::state::{random_id, App, Record, Sbx};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use procwright::{Command, ErrorCode, ProcessOptions, ProcessStatus, Signal, StdinMode};
+use procwright::{Command, ErrorCode, ProcessOptions, Signal, StdinMode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -26,39 +26,20 @@ pub struct StartBody {
     stdin: bool,
 }
 
-/// Seed 003's four states from the library's seven.
-fn state_of(status: ProcessStatus) -> &'static str {
-    match status {
-        ProcessStatus::Starting | ProcessStatus::Running | ProcessStatus::Restarting => "running",
-        ProcessStatus::Completed | ProcessStatus::Failed => "exited",
-        ProcessStatus::Killed => "killed",
-        ProcessStatus::Error => "failed",
-    }
-}
-
 /// A record with exactly seed 003's fields.
 pub fn record_json(sandbox: &str, r: &Record) -> Value {
-    match r {
-        Record::Started(p, argv) => {
-            let status = p.status();
-            let state = state_of(status);
-            // -1 while running and after a signal, as seed 003 says.
-            let exit_code = match state {
-                "exited" => p.exit_code().unwrap_or(-1),
-                _ => -1,
-            };
-            json!({
-                "id": p.id(), "sandbox_id": sandbox, "command": argv,
-                "pid": p.pid().unwrap_or(0), "state": state, "exit_code": exit_code,
-                "started_at": unix(p.start_time()),
-                "exited_at": p.end_time().map(unix).unwrap_or(0),
-            })
-        }
-        Record::Failed(id, argv, f) => json!({
-            "id": id, "sandbox_id": sandbox, "command": argv, "pid": 0, "state": "failed",
-            "exit_code": -1, "started_at": f.at, "exited_at": f.at,
-        }),
-    }
+    let f = r.fields();
+    json!({
+        "id": r.id(), "sandbox_id": sandbox, "command": r.argv(),
+        "pid": f.pid, "state": f.state, "exit_code": f.exit_code,
+        "started_at": f.started_at, "exited_at": f.exited_at,
+    })
+}
+
+/// Prunes the sandbox's records off the runtime (it reads `/proc`), after a start.
+fn prune(app: &App, sbx: &Arc<Sbx>) {
+    let (sbx, limits) = (sbx.clone(), app.limits);
+    tokio::task::spawn_blocking(move || sbx.prune(limits));
 }
 
 /// `POST /v1/sandboxes/{id}/processes`: 201 with the record (state `failed` when the
@@ -85,13 +66,13 @@ pub async fn start(
         if *destroyed {
             return Err(sbx.check_running().unwrap_err());
         }
-        let slot = sbx.reserve(&pid, app.max_processes).ok_or_else(|| {
+        let slot = sbx.reserve(&pid, app.limits.max_processes).ok_or_else(|| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TOO_MANY_PROCESSES",
                 format!(
                     "sandbox {id} has {} processes running, the most allowed",
-                    app.max_processes
+                    app.limits.max_processes
                 ),
             )
         })?;
@@ -100,13 +81,14 @@ pub async fn start(
     // The rest runs on its own task: a client that hangs up mid-start must not leave a
     // process running that no record shows.
     let argv = body.command;
-    let sbx = sbx.clone();
+    let (sbx, app) = (sbx.clone(), app.clone());
     let finish = tokio::spawn(async move {
         let started = pending.await;
         drop(slot);
         match started {
             Ok(p) => {
                 sbx.started(p.id(), argv.clone());
+                prune(&app, &sbx);
                 // From the process itself: a destroy right after the start may already
                 // have dropped it from the sandbox's list.
                 let r = Record::Started(p, argv);
@@ -117,6 +99,7 @@ pub async fn start(
                 let _ = std::fs::create_dir_all(&sbx.logs);
                 let _ = std::fs::write(sbx.logs.join(format!("proc-{pid}.log")), format!("{e}\n"));
                 sbx.failed(&pid, argv);
+                prune(&app, &sbx);
                 let r = sbx.record(&pid)?;
                 Ok((StatusCode::CREATED, Json(record_json(&sbx.id, &r))).into_response())
             }

@@ -207,7 +207,10 @@ pub async fn exec(
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TOO_MANY_PROCESSES",
-            format!("sandbox {id} runs {} execs already", app.max_processes),
+            format!(
+                "sandbox {id} runs {} execs already",
+                app.limits.max_processes
+            ),
         )
     })?;
     let pending = {

@@ -4,7 +4,7 @@
 use super::auth::Tokens;
 use super::error::ApiError;
 use axum::http::StatusCode;
-use procwright::{Process, Sandbox, SandboxOptions};
+use procwright::{Process, ProcessStatus, Sandbox, SandboxOptions};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -21,12 +21,24 @@ pub struct App {
     pub logs: PathBuf,
     /// Accepted tokens; `None` when the server is open (loopback only).
     pub tokens: Option<Tokens>,
-    /// Most running processes per sandbox.
-    pub max_processes: usize,
+    /// Most running processes per sandbox, and how much of the ended ones is kept.
+    pub limits: Limits,
     /// `host:port` the server answers on, for preview URLs when a request has no Host.
     pub public: String,
     sandboxes: Mutex<Vec<Arc<Sbx>>>,
     previews: Mutex<HashMap<String, Preview>>,
+}
+
+/// What a sandbox may hold: memory stays bounded however many processes it runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Most running processes (and running execs) per sandbox; 429 past it.
+    pub max_processes: usize,
+    /// Ended processes that keep their output in memory (for events and waits); older
+    /// ones keep their record and log file only.
+    pub keep_ended: usize,
+    /// Most records per sandbox; past it the oldest ended ones go, log files too.
+    pub max_records: usize,
 }
 
 /// An exposed port: where `/preview/<secret>/` leads.
@@ -58,6 +70,11 @@ pub struct Sbx {
     /// One permit per `exec` running, as many as the process limit.
     pub execs: Arc<tokio::sync::Semaphore>,
     records: Mutex<Records>,
+    /// Held by the one prune that runs.
+    pruning: Mutex<()>,
+    /// Set by every prune asked for; the one that runs goes again while it is set, so
+    /// a prune asked for while another runs is never lost.
+    prune_again: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -66,14 +83,49 @@ struct Records {
     order: Vec<(String, Vec<String>)>,
     /// Where each id is in `order`.
     index: HashMap<String, usize>,
-    /// Starts that failed: kept as `failed` records, as seed 003 shows them.
-    failed: HashMap<String, Failed>,
+    /// Records the core does not hold: starts that failed (kept as `failed` records, as
+    /// seed 003 shows them) and ended processes it was told to forget.
+    frozen: HashMap<String, Frozen>,
+}
+
+/// A record the core does not hold.
+struct Frozen {
+    fields: Fields,
+    /// The start failed (otherwise: it ended, and its output is no longer kept).
+    failed: bool,
 }
 
 impl Records {
     fn push(&mut self, id: &str, argv: Vec<String>) {
         self.index.insert(id.to_string(), self.order.len());
         self.order.push((id.to_string(), argv));
+    }
+
+    /// Drops the oldest frozen records past `max`; returns their ids.
+    fn cap(&mut self, max: usize) -> Vec<String> {
+        let Records {
+            order,
+            index,
+            frozen,
+        } = self;
+        let mut over = order.len().saturating_sub(max);
+        if over == 0 {
+            return Vec::new();
+        }
+        let mut gone = Vec::new();
+        order.retain(|(id, _)| {
+            if over > 0 && frozen.remove(id).is_some() {
+                over -= 1;
+                gone.push(id.clone());
+                return false;
+            }
+            true
+        });
+        index.clear();
+        for (at, (id, _)) in order.iter().enumerate() {
+            index.insert(id.clone(), at);
+        }
+        gone
     }
 }
 
@@ -86,19 +138,95 @@ impl Drop for Slot {
     }
 }
 
-/// A process that could not be started.
-#[derive(Clone)]
-pub struct Failed {
+/// Seed 003's fields of a record that do not come from the request.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    /// 0 when it never ran.
+    pub pid: u32,
+    /// `running`, `exited`, `killed` or `failed`.
+    pub state: &'static str,
+    /// -1 while running and after a signal.
+    pub exit_code: i32,
     /// Unix seconds.
-    pub at: u64,
+    pub started_at: u64,
+    /// Unix seconds; 0 while running.
+    pub exited_at: u64,
+}
+
+impl Fields {
+    /// The fields of a process the core holds.
+    pub fn of(p: &Process) -> Fields {
+        let state = state_of(p.status());
+        Fields {
+            pid: p.pid().unwrap_or(0),
+            state,
+            // -1 while running and after a signal, as seed 003 says.
+            exit_code: match state {
+                "exited" => p.exit_code().unwrap_or(-1),
+                _ => -1,
+            },
+            started_at: unix(p.start_time()),
+            exited_at: p.end_time().map(unix).unwrap_or(0),
+        }
+    }
+
+    /// The fields of a start that failed at `at`.
+    fn failed(at: u64) -> Fields {
+        Fields {
+            pid: 0,
+            state: "failed",
+            exit_code: -1,
+            started_at: at,
+            exited_at: at,
+        }
+    }
+}
+
+/// Seed 003's four states from the library's seven.
+fn state_of(status: ProcessStatus) -> &'static str {
+    match status {
+        ProcessStatus::Starting | ProcessStatus::Running | ProcessStatus::Restarting => "running",
+        ProcessStatus::Completed | ProcessStatus::Failed => "exited",
+        ProcessStatus::Killed => "killed",
+        ProcessStatus::Error => "failed",
+    }
 }
 
 /// A process record as the REST API shows it.
 pub enum Record {
-    /// One the core started.
+    /// One the core holds.
     Started(Process, Vec<String>),
+    /// One that ended and whose output is no longer kept in memory (its log file is).
+    Archived(String, Vec<String>, Fields),
     /// One that could not be started.
-    Failed(String, Vec<String>, Failed),
+    Failed(String, Vec<String>, Fields),
+}
+
+impl Record {
+    /// Its id.
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Started(p, _) => p.id(),
+            Record::Archived(id, ..) | Record::Failed(id, ..) => id,
+        }
+    }
+
+    /// The argv it was started with.
+    pub fn argv(&self) -> &[String] {
+        match self {
+            Record::Started(_, argv)
+            | Record::Archived(_, argv, _)
+            | Record::Failed(_, argv, _) => argv,
+        }
+    }
+
+    /// Seed 003's fields.
+    pub fn fields(&self) -> Fields {
+        match self {
+            Record::Started(p, _) => Fields::of(p),
+            Record::Archived(_, _, f) | Record::Failed(_, _, f) => f.clone(),
+        }
+    }
 }
 
 /// Now, in Unix seconds.
@@ -133,7 +261,7 @@ impl App {
     pub fn new(
         root: PathBuf,
         tokens: Option<Tokens>,
-        max_processes: usize,
+        limits: Limits,
         public: String,
     ) -> std::io::Result<App> {
         std::fs::create_dir_all(&root)?;
@@ -144,7 +272,7 @@ impl App {
             root,
             logs,
             tokens,
-            max_processes,
+            limits,
             public,
             sandboxes: Mutex::new(Vec::new()),
             previews: Mutex::new(HashMap::new()),
@@ -174,8 +302,10 @@ impl App {
             sandbox,
             life: tokio::sync::RwLock::new(false),
             starting: Mutex::new(Default::default()),
-            execs: Arc::new(tokio::sync::Semaphore::new(self.max_processes)),
+            execs: Arc::new(tokio::sync::Semaphore::new(self.limits.max_processes)),
             records: Mutex::new(Records::default()),
+            pruning: Mutex::new(()),
+            prune_again: Default::default(),
         });
         self.sandboxes.lock().unwrap().push(sbx.clone());
         Ok(sbx)
@@ -248,7 +378,70 @@ impl Sbx {
     pub fn failed(&self, id: &str, argv: Vec<String>) {
         let mut r = self.records.lock().unwrap();
         r.push(id, argv);
-        r.failed.insert(id.to_string(), Failed { at: unix_now() });
+        let frozen = Frozen {
+            fields: Fields::failed(unix_now()),
+            failed: true,
+        };
+        r.frozen.insert(id.to_string(), frozen);
+    }
+
+    /// Keeps memory bounded however many processes this sandbox runs: the oldest ended
+    /// processes past `keep_ended` are forgotten by the core (their output freed; their
+    /// records and log files stay), and the oldest such records past `max_records` go
+    /// with their log files. An ended process whose leftovers still run stays whole, so
+    /// that kill and destroy still reach them. Reads `/proc`: call it off the runtime.
+    pub fn prune(&self, limits: Limits) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.prune_again.store(true, SeqCst);
+        loop {
+            // The one that holds the lock sees the flag and goes again.
+            let Ok(_only) = self.pruning.try_lock() else {
+                return;
+            };
+            if !self.prune_again.swap(false, SeqCst) {
+                return;
+            }
+            self.prune_once(limits);
+        }
+    }
+
+    fn prune_once(&self, limits: Limits) {
+        let scope = self.sandbox.scope();
+        let ended: Vec<Process> = scope
+            .list_processes()
+            .into_iter()
+            .filter(|p| p.status().is_final())
+            .collect();
+        let over = ended.len().saturating_sub(limits.keep_ended);
+        let oldest = &ended[..over];
+        {
+            // Frozen first, so that no lookup between the two steps finds neither.
+            let mut r = self.records.lock().unwrap();
+            for p in oldest {
+                let fields = Fields::of(p);
+                let frozen = Frozen {
+                    fields,
+                    failed: false,
+                };
+                r.frozen.insert(p.id().to_string(), frozen);
+            }
+        }
+        let ids: Vec<&str> = oldest.iter().map(|p| p.id()).collect();
+        let forgotten = scope.forget_processes(&ids);
+        if forgotten.len() < oldest.len() {
+            let mut r = self.records.lock().unwrap();
+            for id in ids.iter().filter(|id| !forgotten.iter().any(|f| f == *id)) {
+                r.frozen.remove(*id);
+            }
+        }
+        let gone = self.records.lock().unwrap().cap(limits.max_records);
+        for id in gone {
+            let log = self.logs.join(format!("proc-{id}.log"));
+            let _ = std::fs::remove_file(&log);
+            let mut old = log.into_os_string();
+            old.push(".1");
+            let _ = std::fs::remove_file(old);
+        }
     }
 
     /// Every record, in start order.
@@ -271,17 +464,30 @@ impl Sbx {
     }
 
     fn record_of(&self, r: &Records, id: &str, argv: &[String]) -> Option<Record> {
-        if let Some(f) = r.failed.get(id) {
-            return Some(Record::Failed(id.to_string(), argv.to_vec(), f.clone()));
+        if let Some(p) = self.sandbox.scope().get_process(id) {
+            return Some(Record::Started(p, argv.to_vec()));
         }
-        let p = self.sandbox.scope().get_process(id)?;
-        Some(Record::Started(p, argv.to_vec()))
+        let f = r.frozen.get(id)?;
+        let (id, argv, fields) = (id.to_string(), argv.to_vec(), f.fields.clone());
+        Some(match f.failed {
+            true => Record::Failed(id, argv, fields),
+            false => Record::Archived(id, argv, fields),
+        })
     }
 
-    /// The running process with this id, or 404.
+    /// The process with this id and the output kept for it: 404 when unknown, 409 when
+    /// it could not be started, 410 when it ended too long ago to keep its output.
     pub fn process(&self, id: &str) -> Result<Process, ApiError> {
         match self.record(id)? {
             Record::Started(p, _) => Ok(p),
+            Record::Archived(..) => Err(ApiError::new(
+                StatusCode::GONE,
+                "OUTPUT_EXPIRED",
+                format!(
+                    "process {id} ended before the newest ended processes of the sandbox, \
+                     and its output is no longer kept in memory; its log file is (GET .../logs)"
+                ),
+            )),
             Record::Failed(..) => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "PROCESS_ERROR",
