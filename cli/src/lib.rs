@@ -7,6 +7,7 @@ mod graph;
 mod mcp;
 mod prefix;
 mod serve;
+mod signals;
 mod stack;
 mod terminal;
 
@@ -14,7 +15,6 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tokio::signal::unix::{signal, SignalKind};
 
 /// Start background processes, know when they are ready, stop them cleanly.
 #[derive(Parser)]
@@ -86,12 +86,19 @@ where
         }
     };
     let code = runtime.block_on(async {
+        let stop = match signals::Stop::take() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("procwright: cannot handle SIGINT and SIGTERM: {e}");
+                return 1;
+            }
+        };
         match cli.command {
             Cmd::Check { file } => check(&file),
-            Cmd::Up { file } => up(&file).await,
-            Cmd::Run { file, verbose, cmd } => run_with(&file, verbose, &cmd).await,
-            Cmd::Serve(args) => serve::main(args).await,
-            Cmd::Mcp => mcp::main().await,
+            Cmd::Up { file } => up(&file, stop).await,
+            Cmd::Run { file, verbose, cmd } => run_with(&file, verbose, &cmd, stop).await,
+            Cmd::Serve(args) => serve::main(args, stop).await,
+            Cmd::Mcp => mcp::main(stop).await,
         }
     });
     // Whatever is still running goes with the host (SIGTERM, then SIGKILL).
@@ -122,7 +129,7 @@ fn check(file: &Path) -> u8 {
     }
 }
 
-async fn up(file: &Path) -> u8 {
+async fn up(file: &Path, stop: signals::Stop) -> u8 {
     let config = match load(file) {
         Ok(c) => c,
         Err(code) => return code,
@@ -130,8 +137,10 @@ async fn up(file: &Path) -> u8 {
     let stdout = std::io::stdout();
     let colour = prefix::colour_wanted(stdout.is_terminal());
     let sink: prefix::Sink = Arc::new(Mutex::new(Box::new(stdout)));
-    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let signals::Stop {
+        mut interrupt,
+        mut terminate,
+    } = stop;
     let stack = tokio::select! {
         r = stack::start(&config, sink, colour) => r,
         _ = interrupt.recv() => { eprintln!("procwright: interrupted while starting"); return 130 }
@@ -170,7 +179,7 @@ async fn up(file: &Path) -> u8 {
     0
 }
 
-async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
+async fn run_with(file: &Path, verbose: bool, cmd: &[String], stop: signals::Stop) -> u8 {
     let config = match load(file) {
         Ok(c) => c,
         Err(code) => return code,
@@ -202,8 +211,10 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String]) -> u8 {
     // Ctrl-C at the terminal reaches CMD too (same foreground group): CMD decides, and
     // the services are stopped once it has ended. SIGTERM to procwright alone is passed
     // on to CMD.
-    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let signals::Stop {
+        mut interrupt,
+        mut terminate,
+    } = stop;
     let [stdin, stdout, stderr] = terminal::stdio();
     let status = match tokio::process::Command::new(&cmd[0])
         .args(&cmd[1..])

@@ -1124,6 +1124,19 @@ fn sigterm_kills_every_process_of_every_sandbox_and_exits_0() {
 }
 
 #[test]
+fn a_signal_right_after_the_listening_line_still_stops_the_server_cleanly() {
+    // The handlers are in place before the line is printed: a caller that stops the
+    // server as soon as it is up gets the clean exit, not the default action.
+    for trial in 0..10 {
+        let mut s = Server::start(&format!("early{trial}"), &[]);
+        let sig = if trial % 2 == 0 { 2 } else { 15 };
+        unsafe { common::kill(s.child.id() as i32, sig) };
+        let status = s.child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "signal {sig}: {status:?}");
+    }
+}
+
+#[test]
 fn sigint_and_sigkill_to_the_server_leave_nothing_running() {
     for (sig, name) in [(2, "int"), (9, "kill")] {
         let mut s = Server::start(&format!("sig{name}"), &[]);

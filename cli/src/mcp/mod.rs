@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tokio::signal::unix::{signal, Signal as UnixSignal, SignalKind};
+use tokio::signal::unix::Signal as UnixSignal;
 
 /// What the server tells a model about using its tools.
 const INSTRUCTIONS: &str = "\
@@ -90,7 +90,7 @@ fn coded(result: CallToolResult) -> CallToolResult {
 
 /// Serves MCP on stdin/stdout until the client closes it or SIGTERM/SIGINT; every
 /// process started is killed before it returns. Returns the exit code.
-pub async fn main() -> u8 {
+pub async fn main(stop: crate::signals::Stop) -> u8 {
     let sandbox = match Sandbox::new(SandboxOptions::default()) {
         Ok(s) => s,
         Err(e) => {
@@ -98,16 +98,10 @@ pub async fn main() -> u8 {
             return 1;
         }
     };
-    let (mut term, mut int) = match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(t), Ok(i)) => (t, i),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("procwright mcp: cannot handle signals: {e}");
-            return 1;
-        }
-    };
+    let crate::signals::Stop {
+        interrupt: mut int,
+        terminate: mut term,
+    } = stop;
     let code = tokio::select! {
         code = serve(sandbox.clone()) => code,
         name = stopped(&mut term, &mut int) => {

@@ -19,7 +19,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
 
 /// Exit code for bad options (as clap's usage errors).
 const USAGE: u8 = 2;
@@ -55,7 +54,7 @@ pub struct ServeArgs {
 
 /// Serves until SIGTERM or SIGINT, then kills every process of every sandbox; returns
 /// the exit code.
-pub async fn main(args: ServeArgs) -> u8 {
+pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
     let tokens = match &args.tokens {
         None => None,
         Some(path) => match auth::Tokens::load(path) {
@@ -120,8 +119,10 @@ pub async fn main(args: ServeArgs) -> u8 {
         app.root.display()
     );
     let router = router::router(app.clone());
-    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let crate::signals::Stop {
+        mut interrupt,
+        mut terminate,
+    } = stop;
     loop {
         let stream = tokio::select! {
             r = listener.accept() => r,
