@@ -218,6 +218,9 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String], stop: signals::Sto
     let [stdin, stdout, stderr] = terminal::stdio();
     let status = match tokio::process::Command::new(&cmd[0])
         .args(&cmd[1..])
+        // Like the services, CMD and what it leaves behind end with this process,
+        // however it ends (a SIGKILL too).
+        .env(procwright::TAG_VAR, procwright::host_tag("run"))
         .stdin(stdin)
         .stdout(stdout)
         .stderr(stderr)

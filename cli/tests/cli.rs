@@ -249,6 +249,48 @@ ready = { log = "ready" }
     assert!(pids.iter().all(|p| !alive(*p)), "left running: {pids:?}");
 }
 
+#[test]
+fn sigkill_to_run_leaves_neither_the_command_nor_a_service_running() {
+    let d = Dir::new("runkill");
+    d.file(
+        r#"
+[services.s]
+command = "echo $$ > s.pid; echo ready; sleep 300"
+ready = { log = "ready" }
+"#,
+    );
+    // CMD leaves the group and the session, as a daemon would.
+    let mut run = Command::new(BIN)
+        .args(["run", "--", "sh", "-c"])
+        .arg("echo $$ > cmd.pid; setsid sh -c 'echo $$ > daemon.pid; exec sleep 300' & sleep 300")
+        .current_dir(&d.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let files = ["s.pid", "cmd.pid", "daemon.pid"];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while files.iter().any(|f| d.read(f).is_empty()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pids: Vec<i32> = files
+        .iter()
+        .map(|f| d.read(f).trim().parse().unwrap())
+        .collect();
+    assert!(pids.iter().all(|p| alive(*p)));
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<&i32> = pids.iter().filter(|p| alive(**p)).collect();
+    assert!(
+        left.is_empty(),
+        "left running (service, CMD, daemon): {left:?} of {pids:?}"
+    );
+}
+
 /// Starts `procwright up` in `dir` and returns it once every service is ready.
 fn up_ready(d: &Dir) -> std::process::Child {
     let mut up = Command::new(BIN)

@@ -78,7 +78,7 @@ pub use session::{Session, SessionOptions};
 pub use signal::Signal;
 pub use status::{ExitInfo, ProcessStatus};
 pub use stdin::StdinMode;
-pub use tree::TAG_VAR;
+pub use tree::{host_tag, TAG_VAR};
 pub use wait::{LogMatch, LogSince, LogWaitOptions};
 
 /// Runs the README's Rust quick start, so it cannot drift from the API.

@@ -21,6 +21,16 @@ pub(crate) fn child_value(inherited: Option<&std::ffi::OsStr>, own: &str) -> Str
     }
 }
 
+/// The `PROCWRIGHT_TAG` value for a process the host starts itself, outside any
+/// sandbox, that must not outlive the host (the command `procwright run` runs): when
+/// the host ends, however it ends, the watchdog ends it and what it started. Starts the
+/// watchdog if need be. `name` tells such processes apart (no `-` or `:` in it).
+pub fn host_tag(name: &str) -> String {
+    crate::watchdog::prepare();
+    let own = format!("{}-{name}", std::process::id());
+    child_value(std::env::var_os(TAG_VAR).as_deref(), &own)
+}
+
 /// Whether a tag value names `tag` itself or something under it (`tag-…`).
 fn value_matches(value: &[u8], tag: &str) -> bool {
     value.split(|b| *b == b':').any(|part| {
