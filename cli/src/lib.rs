@@ -54,7 +54,7 @@ enum Cmd {
     /// Serve the REST API: sandboxes, their processes, logs, waits, ports and files.
     Serve(serve::ServeArgs),
     /// Speak the Model Context Protocol on stdin/stdout: process tools for agents.
-    Mcp,
+    Mcp(mcp::McpArgs),
 }
 
 /// Exit code for a service file that does not check out (as usage errors).
@@ -98,7 +98,7 @@ where
             Cmd::Up { file } => up(&file, stop).await,
             Cmd::Run { file, verbose, cmd } => run_with(&file, verbose, &cmd, stop).await,
             Cmd::Serve(args) => serve::main(args, stop).await,
-            Cmd::Mcp => mcp::main(stop).await,
+            Cmd::Mcp(args) => mcp::main(args, stop).await,
         }
     });
     // Whatever is still running goes with the host (SIGTERM, then SIGKILL).

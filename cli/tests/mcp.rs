@@ -36,8 +36,14 @@ impl Client {
     /// Starts the server and completes the initialize handshake; returns the
     /// initialize result too.
     fn start() -> (Client, Value) {
+        Client::start_with(&[])
+    }
+
+    /// [`Client::start`] with more arguments for `procwright mcp`.
+    fn start_with(extra: &[&str]) -> (Client, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_procwright"))
             .arg("mcp")
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -415,6 +421,37 @@ fn errors_are_tool_results_led_by_their_code() {
         json!({"process_id": "slow", "signal": "NOPE"}),
     );
     assert!(error && text.starts_with("INVALID_ARGUMENT"), "{text}");
+}
+
+#[test]
+fn a_long_session_forgets_the_oldest_ended_processes() {
+    let (mut c, _) = Client::start_with(&["--keep-ended", "2"]);
+    for i in 0..4 {
+        let id = format!("p{i}");
+        c.ok(
+            "start_process",
+            json!({"command": format!("echo n{i}"), "process_id": id}),
+        );
+        c.ok("wait_for_exit", json!({"process_id": id}));
+    }
+    c.ok(
+        "start_process",
+        json!({"command": "sleep 600", "process_id": "last"}),
+    );
+    for gone in ["p0", "p1"] {
+        let (text, error) = c.tool("get_process", json!({"process_id": gone}));
+        assert!(error && text.starts_with("PROCESS_NOT_FOUND"), "{text}");
+    }
+    for kept in ["p2", "p3"] {
+        let text = c.ok("read_logs", json!({"process_id": kept, "since": 0}));
+        assert!(text.contains(&format!("n{}", &kept[1..])), "{text}");
+    }
+    let list = c.ok("list_processes", json!({}));
+    assert!(!list.contains("p0") && !list.contains("p1"), "{list}");
+    assert!(
+        list.contains("p2") && list.contains("p3") && list.contains("last"),
+        "{list}"
+    );
 }
 
 #[test]

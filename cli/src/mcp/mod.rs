@@ -37,17 +37,33 @@ when this server ends.";
 
 /// The MCP server: one sandbox for every process, and the read cursor of each.
 #[derive(Clone)]
+/// Options of `procwright mcp`.
+#[derive(clap::Args, Debug)]
+pub struct McpArgs {
+    /// Ended processes that stay listed, with their output; older ones are forgotten
+    /// (PROCESS_NOT_FOUND), so a long session's memory stays bounded.
+    #[arg(long, default_value_t = 64)]
+    pub keep_ended: usize,
+}
+
+/// Bytes of output each process keeps per stream: a result shows 8 KiB at most, and
+/// paging back by cursor reaches this far.
+const LOG_LIMIT: usize = 1024 * 1024;
+
 pub struct Server {
     sandbox: Sandbox,
+    /// Ended processes kept (see [`McpArgs::keep_ended`]).
+    keep_ended: usize,
     /// Per process id, where the next `read_logs` without a cursor starts.
     cursors: Arc<Mutex<HashMap<String, u64>>>,
     tool_router: ToolRouter<Server>,
 }
 
 impl Server {
-    fn new(sandbox: Sandbox) -> Server {
+    fn new(sandbox: Sandbox, keep_ended: usize) -> Server {
         Server {
             sandbox,
+            keep_ended,
             cursors: Arc::default(),
             tool_router: Server::tool_router(),
         }
@@ -90,8 +106,12 @@ fn coded(result: CallToolResult) -> CallToolResult {
 
 /// Serves MCP on stdin/stdout until the client closes it or SIGTERM/SIGINT; every
 /// process started is killed before it returns. Returns the exit code.
-pub async fn main(stop: crate::signals::Stop) -> u8 {
-    let sandbox = match Sandbox::new(SandboxOptions::default()) {
+pub async fn main(args: McpArgs, stop: crate::signals::Stop) -> u8 {
+    let options = SandboxOptions {
+        log_limit: Some(LOG_LIMIT),
+        ..SandboxOptions::default()
+    };
+    let sandbox = match Sandbox::new(options) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("procwright mcp: {e}");
@@ -103,7 +123,7 @@ pub async fn main(stop: crate::signals::Stop) -> u8 {
         terminate: mut term,
     } = stop;
     let code = tokio::select! {
-        code = serve(sandbox.clone()) => code,
+        code = serve(sandbox.clone(), args.keep_ended) => code,
         name = stopped(&mut term, &mut int) => {
             eprintln!("procwright mcp: {name}: stopping every process");
             0
@@ -114,9 +134,9 @@ pub async fn main(stop: crate::signals::Stop) -> u8 {
 }
 
 /// Serves until the client goes; 0 then, 1 if the connection failed.
-async fn serve(sandbox: Sandbox) -> u8 {
+async fn serve(sandbox: Sandbox, keep_ended: usize) -> u8 {
     let transport = (stdin_pipe(), tokio::io::stdout());
-    let running = match Server::new(sandbox).serve(transport).await {
+    let running = match Server::new(sandbox, keep_ended).serve(transport).await {
         Ok(r) => r,
         Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return 0,
         Err(e) => {

@@ -59,7 +59,36 @@ impl Server {
         };
         let p = self.sandbox.start_process(a.command, options).await?;
         self.remember(p.id(), 0);
+        self.forget_old().await;
         Ok(format!("started {}", status_line(&p)))
+    }
+
+    /// Forgets the oldest ended processes past `keep_ended` (those whose trees have
+    /// ended: leftovers keep theirs listed, so kill still reaches them).
+    async fn forget_old(&self) {
+        let ended: Vec<Process> = self
+            .sandbox
+            .list_processes()
+            .into_iter()
+            .filter(|p| p.status().is_final())
+            .collect();
+        let over = ended.len().saturating_sub(self.keep_ended);
+        if over == 0 {
+            return;
+        }
+        let ids: Vec<String> = ended[..over].iter().map(|p| p.id().to_owned()).collect();
+        let sandbox = self.sandbox.clone();
+        // One pass over /proc: off the runtime.
+        let forgotten = tokio::task::spawn_blocking(move || {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            sandbox.forget_processes(&ids)
+        })
+        .await
+        .unwrap_or_default();
+        let mut cursors = self.cursors.lock().unwrap();
+        for id in forgotten {
+            cursors.remove(&id);
+        }
     }
 
     pub(super) fn list(&self) -> String {
