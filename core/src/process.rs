@@ -242,13 +242,17 @@ impl Process {
     /// anything was signalled.
     pub(crate) async fn kill_group(&self, signal: Signal, timeout: Duration) -> Result<bool> {
         let deadline = duration::deadline(timeout);
-        let escapees = crate::tree::tagged(&[&self.inner.tag]);
+        let pgid = self.pid();
+        let tags = [self.inner.tag.as_str()];
+        let escapees = crate::tree::outside_groups(crate::tree::tagged(&tags), |_| pgid);
         crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), signal);
         let signalled = self.kill_leader_group(signal, timeout).await?;
-        if signal.is_terminating() && !escapees.is_empty() {
-            wait_tagged(&[&self.inner.tag], deadline).await;
-        }
-        Ok(signalled || !escapees.is_empty())
+        let late = if signal.is_terminating() {
+            sweep_tagged(&tags, &escapees, signal, deadline).await
+        } else {
+            Vec::new()
+        };
+        Ok(signalled || !escapees.is_empty() || !late.is_empty())
     }
 
     /// This process's tag.
@@ -606,6 +610,30 @@ pub(crate) async fn wait_tagged(tags: &[&str], deadline: Option<Instant>) {
     }
 }
 
+/// Once the groups are gone: signals what carries one of `tags` but was not in `first`
+/// (the escapees signalled before the groups were), then waits for every tagged
+/// process as [`wait_tagged`] does. This reaches what left a group after the first
+/// pass (a trap that starts a daemon) or was mid-`exec` during it (its environment
+/// reads empty for that moment). Returns what it newly found.
+pub(crate) async fn sweep_tagged(
+    tags: &[&str],
+    first: &[(u32, usize)],
+    signal: Signal,
+    deadline: Option<Instant>,
+) -> Vec<(u32, usize)> {
+    let now = crate::tree::tagged(tags);
+    let late: Vec<(u32, usize)> = now
+        .iter()
+        .filter(|(pid, _)| !first.iter().any(|(p, _)| p == pid))
+        .copied()
+        .collect();
+    crate::tree::signal_all(late.iter().map(|(p, _)| *p), signal);
+    if !now.is_empty() {
+        wait_tagged(tags, deadline).await;
+    }
+    late
+}
+
 /// Kills many processes from synchronous code (drop, host exit): SIGTERM to every group,
 /// reap what exits within `grace` (a grace too large for a deadline means none), then
 /// SIGKILL what is left.
@@ -615,7 +643,7 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
     let escapees = if tags.is_empty() {
         Vec::new()
     } else {
-        crate::tree::tagged(&tags)
+        crate::tree::outside_groups(crate::tree::tagged(&tags), |i| procs[i].pid())
     };
     crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
     let running: Vec<(&Process, u32)> = procs
@@ -647,7 +675,8 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    if !escapees.is_empty() {
+    // Also when the first pass found no escapee: something may have left a group since.
+    if !tags.is_empty() {
         let left = crate::tree::tagged(&tags);
         crate::tree::signal_all(left.iter().map(|(p, _)| *p), Signal::KILL);
     }

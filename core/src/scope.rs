@@ -253,7 +253,8 @@ pub(crate) async fn kill_many(procs: Vec<Process>) -> usize {
     let tags: Vec<String> = procs.iter().map(|p| p.tag().to_owned()).collect();
     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     let deadline = crate::duration::deadline(DEFAULT_KILL_TIMEOUT);
-    let escapees = crate::tree::tagged(&tags);
+    let pgids: Vec<Option<u32>> = procs.iter().map(Process::pid).collect();
+    let escapees = crate::tree::outside_groups(crate::tree::tagged(&tags), |i| pgids[i]);
     crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
     let mut signalled = vec![false; procs.len()];
     for (_, i) in &escapees {
@@ -274,8 +275,8 @@ pub(crate) async fn kill_many(procs: Vec<Process>) -> usize {
             signalled[i] = true;
         }
     }
-    if !escapees.is_empty() {
-        crate::process::wait_tagged(&tags, deadline).await;
+    for (_, i) in crate::process::sweep_tagged(&tags, &escapees, Signal::TERM, deadline).await {
+        signalled[i] = true;
     }
     signalled.into_iter().filter(|s| *s).count()
 }

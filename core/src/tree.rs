@@ -79,6 +79,27 @@ pub(crate) fn tagged(tags: &[&str]) -> Vec<(u32, usize)> {
     out
 }
 
+/// Those of `found` outside the process group that `pgid_of` gives for their tag's
+/// index: the group's own signal reaches the rest, and a second one would run a handler
+/// twice (a shell runs its trap once per signal received). Gone ones are left out.
+pub(crate) fn outside_groups(
+    found: Vec<(u32, usize)>,
+    pgid_of: impl Fn(usize) -> Option<u32>,
+) -> Vec<(u32, usize)> {
+    found
+        .into_iter()
+        .filter(|(pid, i)| {
+            let Some(raw) = rustix::process::Pid::from_raw(*pid as i32) else {
+                return false;
+            };
+            match rustix::process::getpgid(Some(raw)) {
+                Ok(g) => pgid_of(*i) != Some(g.as_raw_nonzero().get() as u32),
+                Err(_) => false,
+            }
+        })
+        .collect()
+}
+
 /// Sends `signal` to each of `pids`; gone ones are skipped.
 pub(crate) fn signal_all(pids: impl IntoIterator<Item = u32>, signal: Signal) {
     for pid in pids {

@@ -102,3 +102,42 @@ async fn every_process_carries_its_tag_and_a_kill_spares_the_others() {
     sb.destroy().await;
     assert!(live_with_env("PW_TREE_MARK", &m2).is_empty());
 }
+
+/// A shell runs its trap once per SIGTERM it receives.
+fn trapping(file: &std::path::Path) -> String {
+    format!(
+        "trap 'echo term >> {}' TERM; echo ready; while :; do sleep 0.05; done",
+        file.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_kill_all_and_destroy_signal_each_process_once() {
+    // The tag pass finds the group's own members too: they must not get the signal a
+    // second time (a server's shutdown handler would run twice).
+    let dir = std::env::temp_dir().join(format!("pw-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sb = sandbox();
+    for (i, how) in ["kill", "kill all", "destroy"].iter().enumerate() {
+        let file = dir.join(format!("trap-{i}"));
+        let p = start(&sb, trapping(&file)).await;
+        p.wait_for_log(&sub("ready"), Some(HANG)).await.unwrap();
+        match i {
+            // The trap does not exit: SIGKILL ends it after the timeout.
+            0 => within(HANG, how, p.kill(Signal::TERM, secs(1)))
+                .await
+                .unwrap(),
+            1 => {
+                within(HANG, how, sb.kill_all_processes()).await;
+            }
+            _ => within(HANG, how, sb.destroy()).await,
+        }
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap_or_default(),
+            "term\n",
+            "{how}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
