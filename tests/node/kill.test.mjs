@@ -104,3 +104,12 @@ test('kill reaches a process that left the group (setsid), by its PROCWRIGHT_TAG
   assert.ok(gone(), 'the escapee outlived the kill')
   await sb.destroy()
 })
+
+test('a kill signals the process once (a shell runs its trap once per SIGTERM)', HANG_GUARD, async () => {
+  const out = join(scratch(), 'traps')
+  const p = await sandbox.startProcess(`trap 'echo term >> ${out}' TERM; echo ready; while :; do sleep 0.05; done`)
+  await p.waitForLog('ready', 30_000)
+  // The trap does not exit: SIGKILL ends it after the timeout.
+  await p.kill('SIGTERM', { timeout: 1000 })
+  assert.equal(readFileSync(out, 'utf8'), 'term\n')
+})

@@ -133,3 +133,13 @@ async def test_kill_reaches_a_process_that_left_the_group(sb):
         await asyncio.sleep(0.01)
     else:
         raise AssertionError("the escapee outlived the kill")
+
+
+async def test_a_kill_signals_the_process_once(sb, tmp_path):
+    # A shell runs its trap once per SIGTERM received; the trap does not exit, so the
+    # kill ends it with SIGKILL after the timeout.
+    out = tmp_path / "traps"
+    p = await sb.start_process(f"trap 'echo term >> {out}' TERM; echo ready; while :; do sleep 0.05; done")
+    await p.wait_for_log("ready", 30)
+    await p.kill(timeout=1)
+    assert out.read_text() == "term\n"
