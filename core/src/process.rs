@@ -245,8 +245,8 @@ impl Process {
         let pgid = self.pid();
         let tags = [self.inner.tag.as_str()];
         let escapees = crate::tree::outside_groups(crate::tree::tagged(&tags), |_| pgid);
-        crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), signal);
-        let signalled = self.kill_leader_group(signal, timeout).await?;
+        let pids = escapees.iter().map(|(p, _)| *p).collect();
+        let signalled = self.kill_leader_group(signal, timeout, pids).await?;
         let late = if signal.is_terminating() {
             sweep_tagged(&tags, &escapees, signal, deadline).await
         } else {
@@ -262,10 +262,14 @@ impl Process {
 
     /// Signals the group, telling whether a signal was sent: to the running process, or
     /// to what is left of its group after the leader ended.
+    ///
+    /// `escapees` (what left the group) get the signal right after the group: not
+    /// before, or the leader could see its child die and exit on its own first.
     pub(crate) async fn kill_leader_group(
         &self,
         signal: Signal,
         timeout: Duration,
+        escapees: Vec<u32>,
     ) -> Result<bool> {
         let deadline = duration::deadline(timeout);
         let leader = {
@@ -279,7 +283,10 @@ impl Process {
                     st.signalled = true;
                     Some(pid)
                 }
-                (_, None, _) => return Ok(false),
+                (_, None, _) => {
+                    crate::tree::signal_all(escapees, signal);
+                    return Ok(false);
+                }
                 _ => None,
             }
         };
@@ -292,12 +299,14 @@ impl Process {
                 .subscribe()
                 .wait_for(Option::is_some)
                 .await;
-            return self.kill_strays(signal, deadline).await;
+            return self.kill_strays(signal, deadline, escapees).await;
         };
         let mut late = signal
             .is_terminating()
             .then(|| group::Latecomers::before_signal(pgid));
-        group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
+        let sent = group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()));
+        crate::tree::signal_all(escapees, signal);
+        sent?;
         let Some(late) = late.as_mut() else {
             return Ok(true);
         };
@@ -494,12 +503,20 @@ impl Process {
     /// Sends `signal` to what is left of an ended process's group; for terminating
     /// signals waits for it to go, with SIGKILL at `deadline`. What the process started
     /// was started by the sandbox, and must not outlive a kill.
-    async fn kill_strays(&self, signal: Signal, deadline: Option<Instant>) -> Result<bool> {
+    async fn kill_strays(
+        &self,
+        signal: Signal,
+        deadline: Option<Instant>,
+        escapees: Vec<u32>,
+    ) -> Result<bool> {
         let Some(pgid) = self.stray_pgid() else {
+            crate::tree::signal_all(escapees, signal);
             return Ok(false);
         };
         let mut late = group::Latecomers::before_signal(pgid);
-        group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()))?;
+        let sent = group::signal_group(pgid, signal).map_err(|e| e.with_process(self.id()));
+        crate::tree::signal_all(escapees, signal);
+        sent?;
         if signal.is_terminating() {
             self.wait_strays(deadline, Some((&mut late, signal))).await;
         }
@@ -645,7 +662,6 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
     } else {
         crate::tree::outside_groups(crate::tree::tagged(&tags), |i| procs[i].pid())
     };
-    crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
     let running: Vec<(&Process, u32)> = procs
         .iter()
         .filter_map(|p| {
@@ -660,6 +676,9 @@ pub(crate) fn kill_all_blocking(procs: &[Process], grace: Duration) {
         late.push(group::Latecomers::before_signal(*pgid));
         let _ = group::signal_group(*pgid, Signal::TERM);
     }
+    // After the groups: a leader that saw its escaped child die first could exit on
+    // its own before its group's signal.
+    crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
     let deadline = duration::deadline(grace);
     let mut left: Vec<(&Process, u32, group::Latecomers)> = running
         .into_iter()

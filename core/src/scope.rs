@@ -255,17 +255,22 @@ pub(crate) async fn kill_many(procs: Vec<Process>) -> usize {
     let deadline = crate::duration::deadline(DEFAULT_KILL_TIMEOUT);
     let pgids: Vec<Option<u32>> = procs.iter().map(Process::pid).collect();
     let escapees = crate::tree::outside_groups(crate::tree::tagged(&tags), |i| pgids[i]);
-    crate::tree::signal_all(escapees.iter().map(|(p, _)| *p), Signal::TERM);
     let mut signalled = vec![false; procs.len()];
     for (_, i) in &escapees {
         signalled[*i] = true;
     }
     let mut set = tokio::task::JoinSet::new();
     for (i, p) in procs.into_iter().enumerate() {
+        // Each process's escapees get the signal right after its group.
+        let mine: Vec<u32> = escapees
+            .iter()
+            .filter(|(_, of)| *of == i)
+            .map(|(pid, _)| *pid)
+            .collect();
         set.spawn(async move {
             (
                 i,
-                p.kill_leader_group(Signal::TERM, DEFAULT_KILL_TIMEOUT)
+                p.kill_leader_group(Signal::TERM, DEFAULT_KILL_TIMEOUT, mine)
                     .await,
             )
         });

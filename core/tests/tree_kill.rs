@@ -141,3 +141,28 @@ async fn kill_kill_all_and_destroy_signal_each_process_once() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_that_waits_for_an_escapee_is_killed_not_completed() {
+    // The escapee gets the signal after the group: were it first, the shell would see
+    // its child die and exit 0 on its own before its own signal came.
+    let sb = sandbox();
+    for round in 0..6 {
+        let p = start(&sb, "setsid sleep 300 & echo started; wait").await;
+        p.wait_for_log(&sub("started"), Some(HANG)).await.unwrap();
+        if round % 2 == 0 {
+            within(HANG, "kill", p.kill(Signal::TERM, secs(5)))
+                .await
+                .unwrap();
+        } else {
+            within(HANG, "kill all", sb.kill_all_processes()).await;
+        }
+        let info = p.wait_for_exit(Some(HANG)).await.unwrap();
+        assert_eq!(
+            info.status,
+            ProcessStatus::Killed,
+            "round {round}: {info:?}"
+        );
+    }
+    sb.destroy().await;
+}
