@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{gone_within, request, running_with, Server};
+use common::{gone_within, request, running_with, temp_dir, Server};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -651,10 +651,15 @@ fn events_resume_from_last_event_id() {
         let mut h = auth.clone();
         let idtext = id.to_string();
         h.push(("Last-Event-ID", &idtext));
-        let rest = sse_events(&request(&s.addr, "GET", &url, &h, None).text());
-        // The exit comes last on every stream, so resuming after it gives it again.
-        let from = (i + 1).min(all.len() - 1);
-        let want: Vec<&Value> = all[from..].iter().map(|(_, e)| e).collect();
+        let r = request(&s.addr, "GET", &url, &h, None);
+        if i == all.len() - 1 {
+            // Past the exit there is nothing more: 204, which stops an EventSource.
+            assert_eq!((r.status, r.text()), (204, String::new()), "after exit");
+            continue;
+        }
+        assert!(r.text().starts_with("retry: "), "{}", r.text());
+        let rest = sse_events(&r.text());
+        let want: Vec<&Value> = all[i + 1..].iter().map(|(_, e)| e).collect();
         let got: Vec<&Value> = rest.iter().map(|(_, e)| e).collect();
         let data = |v: &[&Value]| -> Vec<String> {
             v.iter()
@@ -1223,7 +1228,7 @@ fn a_client_that_hangs_up_does_not_stop_a_kill_or_a_destroy_half_way() {
         let mut c = std::net::TcpStream::connect(&s.addr).unwrap();
         write!(
             c,
-            "DELETE {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+            "DELETE {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
         )
         .unwrap();
         std::thread::sleep(Duration::from_millis(100));
@@ -1234,4 +1239,246 @@ fn a_client_that_hangs_up_does_not_stop_a_kill_or_a_destroy_half_way() {
         gone_within(&marker, 30).is_empty(),
         "a kill or destroy stopped half way"
     );
+}
+
+/// Sandboxes the server holds, asked as itself (loopback Host, no Origin).
+fn sandbox_count(s: &Server) -> usize {
+    s.get("/v1/sandboxes").json()["sandboxes"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn no_web_page_can_drive_a_server_without_tokens() {
+    let s = Server::start("rebinding", &[]);
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    // The attack of the report: DNS rebinding plus a simple cross-site POST.
+    let attacker = "attacker.example";
+    let r = request(
+        &s.addr,
+        "POST",
+        "/v1/sandboxes",
+        &[
+            ("Host", attacker),
+            ("Origin", "http://attacker.example"),
+            ("Content-Type", "text/plain"),
+        ],
+        Some(b"{}"),
+    );
+    assert_eq!((r.status, r.code().as_str()), (403, "FORBIDDEN"), "{}", r.text());
+    assert!(r.text().contains("--allow-host"), "{}", r.text());
+    // A foreign Host alone, on a read.
+    let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", attacker)], None);
+    assert_eq!(r.status, 403);
+    // A page on another site, through the loopback name (no rebinding): Origin refused.
+    let loopback = format!("127.0.0.1:{port}");
+    for origin in ["http://attacker.example", "null", &format!("http://{loopback}")] {
+        let r = request(
+            &s.addr,
+            "POST",
+            "/v1/sandboxes",
+            &[("Host", &loopback), ("Origin", origin)],
+            None,
+        );
+        assert_eq!(r.status, 403, "{origin}: {}", r.text());
+    }
+    // A simple-request body type is refused, whatever the route.
+    let sbx = s.sandbox();
+    for (ty, route) in [
+        ("text/plain", format!("/v1/sandboxes/{sbx}/exec")),
+        ("application/x-www-form-urlencoded", format!("/v1/sandboxes/{sbx}/processes")),
+        ("multipart/form-data; boundary=x", format!("/v1/sandboxes/{sbx}/exec")),
+    ] {
+        let r = request(
+            &s.addr,
+            "POST",
+            &route,
+            &[("Content-Type", ty)],
+            Some(br#"{"command": "id"}"#),
+        );
+        assert_eq!((r.status, r.code().as_str()), (415, "UNSUPPORTED_MEDIA_TYPE"), "{ty}");
+    }
+    for ty in ["text/plain", "application/x-www-form-urlencoded"] {
+        let r = request(
+            &s.addr,
+            "PUT",
+            &format!("/v1/sandboxes/{sbx}/files/x.txt"),
+            &[("Content-Type", ty)],
+            Some(b"data"),
+        );
+        assert_eq!(r.status, 415, "{ty}");
+    }
+    assert!(!s.root.join(&sbx).join("x.txt").exists());
+    assert_eq!(sandbox_count(&s), 1, "only the test's own sandbox exists");
+    // What a local client sends still works: every loopback name, any case, with or
+    // without the port; JSON with a charset; raw data as octet-stream.
+    for host in [format!("localhost:{port}"), format!("[::1]:{port}"), "LocalHost".into()] {
+        let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", &host)], None);
+        assert_eq!(r.status, 200, "{host}");
+    }
+    let r = request(
+        &s.addr,
+        "POST",
+        &format!("/v1/sandboxes/{sbx}/exec"),
+        &[("Content-Type", "application/json; charset=utf-8")],
+        Some(br#"{"command": ["echo", "hi"]}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = request(
+        &s.addr,
+        "PUT",
+        &format!("/v1/sandboxes/{sbx}/files/y.bin"),
+        &[("Content-Type", "application/octet-stream")],
+        Some(b"\x00\x01"),
+    );
+    assert!(r.status < 300, "{}", r.text());
+}
+
+#[test]
+fn allowed_hosts_and_cors_origins_are_opt_in() {
+    let s = Server::start(
+        "cors",
+        &[
+            "--allow-host",
+            "dev.example",
+            "--cors-origin",
+            "http://app.example:3000",
+        ],
+    );
+    let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", "dev.example:8080")], None);
+    assert_eq!(r.status, 200);
+    let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", "other.example")], None);
+    assert_eq!(r.status, 403);
+    // A preflight from the allowed origin: 204 with what a dashboard needs.
+    let r = request(
+        &s.addr,
+        "OPTIONS",
+        "/v1/sandboxes",
+        &[
+            ("Origin", "http://app.example:3000"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "authorization, content-type"),
+        ],
+        None,
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(r.headers["access-control-allow-origin"], "http://app.example:3000");
+    let allowed = r.headers["access-control-allow-headers"].to_ascii_lowercase();
+    for h in ["authorization", "content-type", "last-event-id"] {
+        assert!(allowed.contains(h), "{allowed}");
+    }
+    assert!(r.headers["access-control-allow-methods"].contains("DELETE"));
+    // The same preflight from another origin is refused.
+    let r = request(
+        &s.addr,
+        "OPTIONS",
+        "/v1/sandboxes",
+        &[
+            ("Origin", "http://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        None,
+    );
+    assert_eq!(r.status, 403);
+    assert!(!r.headers.contains_key("access-control-allow-origin"));
+    // An actual request from the allowed origin carries the CORS header.
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Origin", "http://app.example:3000")],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["access-control-allow-origin"], "http://app.example:3000");
+    assert_eq!(r.headers["vary"], "Origin");
+}
+
+#[test]
+fn bad_cors_and_host_options_are_usage_errors() {
+    for args in [
+        ["--cors-origin", "app.example"],
+        ["--cors-origin", "http://app.example/path"],
+        ["--allow-host", ""],
+    ] {
+        let out = std::process::Command::new(common::BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]), "{args:?}");
+    }
+}
+
+#[test]
+fn with_tokens_the_token_comes_before_the_route_table_and_origins() {
+    let dir = temp_dir("token-first-file");
+    let file = dir.join("tokens.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[token]]\ntoken_sha256 = \"{}\"\nrole = \"admin\"\n",
+            sha("tok-first-1")
+        ),
+    )
+    .unwrap();
+    let s = Server::start("token-first", &["--tokens", file.to_str().unwrap()]);
+    // No token: 401 on every path, known or not.
+    for path in ["/v1/sandboxes", "/v1/nope", "/admin", "/v1/sandboxes/x/processes/y"] {
+        let r = request(&s.addr, "GET", path, &[], None);
+        assert_eq!(r.status, 401, "{path}");
+    }
+    // The scheme is case-insensitive; with a valid token an unknown route is 404.
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let auth = format!("{scheme} tok-first-1");
+        let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Authorization", &auth)], None);
+        assert_eq!(r.status, 200, "{scheme}");
+        let r = request(&s.addr, "GET", "/v1/nope", &[("Authorization", &auth)], None);
+        assert_eq!(r.status, 404, "{scheme}");
+    }
+    // With tokens any Host is answered (the token protects), but no foreign Origin.
+    let auth = "Bearer tok-first-1";
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Authorization", auth), ("Host", "sandbox.example")],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Authorization", auth), ("Origin", "http://evil.example")],
+        None,
+    );
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn an_event_stream_ends_for_good_after_the_exit() {
+    let s = Server::start("sse-end", &[]);
+    let sbx = s.sandbox();
+    let p = s.start_process(&sbx, r#"{"command": ["echo", "done"]}"#);
+    let pid = p["id"].as_str().unwrap();
+    wait_exit(&s, &sbx, pid);
+    let url = format!("/v1/sandboxes/{sbx}/processes/{pid}/events");
+    let r = s.get(&url);
+    assert!(r.text().starts_with("retry: "), "{}", r.text());
+    let events = sse_events(&r.text());
+    let (exit_id, exit) = events.last().unwrap();
+    assert_eq!(exit["type"], "exit");
+    // What an EventSource does after the server closed the stream: reconnect with the
+    // last id it saw. Past the exit: 204, and it stops.
+    let id = exit_id.to_string();
+    let r = request(&s.addr, "GET", &url, &[("Last-Event-ID", &id)], None);
+    assert_eq!(r.status, 204);
+    // One that missed the exit (it saw the last output only) gets the exit once more.
+    let before = events[events.len() - 2].0.to_string();
+    let again = sse_events(&request(&s.addr, "GET", &url, &[("Last-Event-ID", &before)], None).text());
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].1["type"], "exit");
 }

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const BIN = join(root, pkg.bin.procwright)
+// The server takes request bodies as JSON only.
+const JSON_BODY = { 'content-type': 'application/json' }
 
 test('the bin checks, runs, and passes exit codes through', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pw-bin-'))
@@ -59,10 +61,10 @@ test('the bin serves the REST API and stops on SIGTERM', { timeout: 60_000 }, as
     const created = await fetch(base, { method: 'POST' })
     assert.equal(created.status, 201)
     const { id } = await created.json()
-    const started = await fetch(`${base}/${id}/processes`, { method: 'POST', body: JSON.stringify({ command: ['sh', '-c', 'echo from node; sleep 300'] }) })
+    const started = await fetch(`${base}/${id}/processes`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ command: ['sh', '-c', 'echo from node; sleep 300'] }) })
     const proc = await started.json()
     assert.equal(proc.state, 'running')
-    const waited = await fetch(`${base}/${id}/processes/${proc.id}/wait`, { method: 'POST', body: JSON.stringify({ log: 'from node', timeout_ms: 30000 }) })
+    const waited = await fetch(`${base}/${id}/processes/${proc.id}/wait`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ log: 'from node', timeout_ms: 30000 }) })
     assert.equal((await waited.json()).line, 'from node')
     const exited = new Promise((resolve) => server.on('exit', resolve))
     server.kill('SIGTERM')

@@ -51,6 +51,7 @@ def test_serve_from_the_console_script_answers_and_stops_on_sigterm(tmp_path):
     import signal
     import urllib.request
 
+    JSON_BODY = {"content-type": "application/json"}  # the server takes JSON bodies only
     server = subprocess.Popen(
         [SCRIPT, "serve", "--listen", "127.0.0.1:0", "--root", str(tmp_path)],
         stderr=subprocess.PIPE, text=True,
@@ -64,11 +65,11 @@ def test_serve_from_the_console_script_answers_and_stops_on_sigterm(tmp_path):
         assert created.status == 201
         sbx = json.load(created)["id"]
         body = json.dumps({"command": ["sh", "-c", "echo from python; sleep 300"]}).encode()
-        started = urllib.request.urlopen(urllib.request.Request(f"{base}/{sbx}/processes", data=body, method="POST"), timeout=30)
+        started = urllib.request.urlopen(urllib.request.Request(f"{base}/{sbx}/processes", data=body, method="POST", headers=JSON_BODY), timeout=30)
         proc = json.load(started)
         assert proc["state"] == "running" and proc["id"].startswith("proc_")
         wait = json.dumps({"log": "from python", "timeout_ms": 30000}).encode()
-        waited = urllib.request.urlopen(urllib.request.Request(f"{base}/{sbx}/processes/{proc['id']}/wait", data=wait, method="POST"), timeout=60)
+        waited = urllib.request.urlopen(urllib.request.Request(f"{base}/{sbx}/processes/{proc['id']}/wait", data=wait, method="POST", headers=JSON_BODY), timeout=60)
         assert json.load(waited)["line"] == "from python"
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0

@@ -158,8 +158,7 @@ impl Tokens {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(bearer_token)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthorized("the Authorization header must be: Bearer <token>"))?;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
@@ -174,6 +173,14 @@ impl Tokens {
             .cloned()
             .ok_or_else(|| unauthorized("the token is not valid"))
     }
+}
+
+/// The token of a `Bearer` credential; the scheme is case-insensitive (RFC 7235).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once([' ', '\t'])?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// A parser message without the values it quotes between backticks.
@@ -231,6 +238,15 @@ mod tests {
             t.caller(&HeaderMap::new()).unwrap_err().status,
             StatusCode::UNAUTHORIZED
         );
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::state::App;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -19,6 +19,36 @@ pub struct JsonBody<T>(pub T);
 
 /// A raw body (stdin data, file contents).
 pub struct RawBody(pub Bytes);
+
+/// The media types a web page may send cross-site without a preflight: a raw body of
+/// one of these is refused, so that no form or `text/plain` fetch can write to stdin or
+/// to a file even where the Origin check does not run.
+const SIMPLE_TYPES: [&str; 3] = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+];
+
+/// The request's media type, lower-case, without parameters; `None` without one.
+fn media_type(req: &Request) -> Option<String> {
+    let value = req.headers().get(header::CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let essence = text.split(';').next().unwrap_or("").trim();
+    Some(essence.to_ascii_lowercase())
+}
+
+/// Whether a media type is JSON: `application/json` or a `+json` type.
+fn is_json(essence: &str) -> bool {
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn unsupported(message: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        message,
+    )
+}
 
 async fn bytes_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|e| {
@@ -38,11 +68,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let media = media_type(&req);
         let bytes = bytes_of(req, state).await?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
-        } else {
+        } else if media.as_deref().is_some_and(is_json) {
             &bytes
+        } else {
+            return Err(unsupported(format!(
+                "a request body must be sent with Content-Type: application/json, not {}",
+                media.as_deref().unwrap_or("none")
+            )));
         };
         serde_json::from_slice(text)
             .map(JsonBody)
@@ -54,6 +90,12 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if let Some(media) = media_type(&req).filter(|m| SIMPLE_TYPES.contains(&m.as_str())) {
+            return Err(unsupported(format!(
+                "raw data must be sent as application/octet-stream (or without a \
+                 Content-Type), not {media}"
+            )));
+        }
         bytes_of(req, state).await.map(RawBody)
     }
 }
@@ -61,10 +103,12 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        match &app.tokens {
-            None => Ok(Caller::open()),
-            Some(t) => t.caller(&parts.headers),
-        }
+    /// The caller the guard proved; every routed request has passed it.
+    async fn from_request_parts(parts: &mut Parts, _: &Arc<App>) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the request did not pass the guard"))
     }
 }

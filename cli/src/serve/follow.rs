@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use procwright::{
-    ErrorCode, LogSince, LogStreamOptions, LogWaitOptions, Pattern, PortWaitOptions, RegexFlags,
+    ErrorCode, LogEvent, LogEventKind, LogSince, LogStreamOptions, LogWaitOptions, Pattern, PortWaitOptions, RegexFlags,
     StreamKind,
 };
 use serde::Deserialize;
@@ -24,6 +24,9 @@ use std::time::Duration;
 
 /// How often an idle event stream sends a comment, so a gone client is noticed.
 const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// How long an `EventSource` waits before it reconnects, sent once per stream.
+const RETRY_MS: u64 = 2_000;
 
 /// A wait with no `timeout_ms` gives up after this long.
 const DEFAULT_WAIT_MS: u64 = 600_000;
@@ -37,7 +40,9 @@ pub struct EventsQuery {
 }
 
 /// `GET .../processes/{pid}/events`: the library's log events as SSE, each with
-/// `id: <cursor>`; `Last-Event-ID` (or `since`) resumes just after that cursor.
+/// `id: <cursor>`; `Last-Event-ID` (or `since`) resumes just after that cursor. A
+/// resume from past the `exit` event is 204, which tells an `EventSource` to stop
+/// reconnecting (it would otherwise replay the `exit` event for ever).
 pub async fn events(
     State(app): State<Arc<App>>,
     caller: Caller,
@@ -56,16 +61,23 @@ pub async fn events(
                 .ok_or_else(|| ApiError::invalid("Last-Event-ID must be a cursor (an integer)"))?,
         ),
     };
+    let since = last.or(q.since);
+    if since == Some(process.log_cursor() + 1) && process.status().is_final() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let options = LogStreamOptions {
-        since: last.or(q.since),
+        since,
         stream: q.stream.as_deref().map(StreamKind::parse).transpose()?,
         ..LogStreamOptions::default()
     };
     let stream = process.stream_logs_with(&options)?;
+    let retry = futures_util::stream::once(async {
+        Ok::<_, Infallible>(format!("retry: {RETRY_MS}\n\n"))
+    });
     let frames = futures_util::stream::unfold(Some(stream), |state| async move {
         let mut s = state?;
         tokio::select! {
-            e = s.next() => e.map(|e| (Ok::<_, Infallible>(e.to_sse()), Some(s))),
+            e = s.next() => e.map(|e| (Ok::<_, Infallible>(frame(&e)), Some(s))),
             _ = tokio::time::sleep(KEEPALIVE) => Some((Ok(": keepalive\n\n".to_string()), Some(s))),
         }
     });
@@ -74,9 +86,18 @@ pub async fn events(
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        Body::from_stream(frames),
+        Body::from_stream(futures_util::StreamExt::chain(retry, frames)),
     )
         .into_response())
+}
+
+/// One event as an SSE frame. The `exit` frame's id is one past the last cursor, so a
+/// client that saw it resumes past it (204) and one that did not gets it again.
+fn frame(event: &LogEvent) -> String {
+    if event.kind == LogEventKind::Exit {
+        return format!("id: {}\ndata: {}\n\n", event.cursor + 1, event.to_json());
+    }
+    event.to_sse()
 }
 
 /// The body of `POST .../wait`: exactly one of `log`, `regex`, `port`, `exit`.

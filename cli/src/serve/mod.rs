@@ -6,6 +6,7 @@ mod body;
 mod error;
 mod files;
 mod follow;
+mod guard;
 mod preview;
 mod processes;
 mod router;
@@ -50,6 +51,15 @@ pub struct ServeArgs {
     /// log files too.
     #[arg(long, default_value_t = 10_000)]
     pub max_records: usize,
+    /// Also answer to this `Host` name (repeatable), e.g. behind a reverse proxy;
+    /// without --tokens only localhost, 127.0.0.1 and [::1] are answered.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_host: Vec<String>,
+    /// Let web pages of this origin (`http://host:port`, repeatable) call the API:
+    /// preflights are answered and responses carry CORS headers. None by default;
+    /// a request from any other origin is refused (403).
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
 }
 
 /// Serves until SIGTERM or SIGINT, then kills every process of every sandbox; returns
@@ -80,6 +90,17 @@ pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
         );
         return USAGE;
     }
+    if let Some(bad) = args.cors_origin.iter().find(|o| !is_origin(o)) {
+        eprintln!(
+            "procwright serve: --cors-origin {bad:?} is not an origin: give scheme://host[:port], \
+             e.g. http://localhost:3000"
+        );
+        return USAGE;
+    }
+    if let Some(bad) = args.allow_host.iter().find(|h| h.is_empty() || h.contains(['/', ' '])) {
+        eprintln!("procwright serve: --allow-host {bad:?} is not a host name");
+        return USAGE;
+    }
     if args.max_processes == 0 {
         eprintln!("procwright serve: --max-processes must be at least 1");
         return USAGE;
@@ -107,7 +128,8 @@ pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
         keep_ended: args.keep_ended,
         max_records: args.max_records,
     };
-    let app = match state::App::new(root, tokens, limits, local.clone()) {
+    let guard = guard::Guard::new(tokens, &args.allow_host, &args.cors_origin);
+    let app = match state::App::new(root, guard, limits, local.clone()) {
         Ok(a) => Arc::new(a),
         Err(e) => {
             eprintln!("procwright serve: cannot use the root folder: {e}");
@@ -162,4 +184,13 @@ pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
     while kills.join_next().await.is_some() {}
     eprintln!("procwright serve: stopped");
     0
+}
+
+/// Whether `text` is a web origin: `http://` or `https://`, a host, maybe a port, no path.
+fn is_origin(text: &str) -> bool {
+    let text = text.trim_end_matches('/');
+    let rest = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.contains(['/', ' ', '?', '#']))
 }

@@ -1,13 +1,14 @@
-//! The route table and the layers every request passes: the access log, JSON errors,
-//! the body limit and the deadline of quick requests.
+//! The route table and the layers every request passes: the access log, the guard
+//! (Host, Origin, CORS, token), JSON errors, the body limit and the deadline of quick
+//! requests.
 
 use super::body::BODY_LIMIT;
 use super::error::ApiError;
 use super::state::App;
-use super::{files, follow, preview, processes, sandboxes};
+use super::{files, follow, guard, preview, processes, sandboxes};
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, StatusCode};
-use axum::middleware::{from_fn, Next};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
@@ -62,6 +63,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/preview/{secret}", any(preview::root))
         .route("/preview/{secret}/", any(preview::root))
         .route("/preview/{secret}/{*rest}", any(preview::proxy))
+        .layer(from_fn_with_state(app.clone(), guard::guard))
         .layer(from_fn(access_log))
         .with_state(app)
 }

@@ -1,7 +1,7 @@
 //! What the server holds: its sandboxes (each a workspace plus a core `Sandbox`), the
 //! argv of each process (the REST records show it as started), and exposed ports.
 
-use super::auth::Tokens;
+use super::guard::Guard;
 use super::error::ApiError;
 use axum::http::StatusCode;
 use procwright::{Process, ProcessStatus, Sandbox, SandboxOptions};
@@ -19,8 +19,8 @@ pub struct App {
     pub root: PathBuf,
     /// Holds one folder of `proc-<id>.log` files per sandbox, outside the workspaces.
     pub logs: PathBuf,
-    /// Accepted tokens; `None` when the server is open (loopback only).
-    pub tokens: Option<Tokens>,
+    /// Who may send requests: Host and Origin rules, tokens.
+    pub guard: Guard,
     /// Most running processes per sandbox, and how much of the ended ones is kept.
     pub limits: Limits,
     /// `host:port` the server answers on, for preview URLs when a request has no Host.
@@ -260,7 +260,7 @@ impl App {
     /// A server state over `root` (created if missing).
     pub fn new(
         root: PathBuf,
-        tokens: Option<Tokens>,
+        guard: Guard,
         limits: Limits,
         public: String,
     ) -> std::io::Result<App> {
@@ -271,7 +271,7 @@ impl App {
         Ok(App {
             root,
             logs,
-            tokens,
+            guard,
             limits,
             public,
             sandboxes: Mutex::new(Vec::new()),

@@ -166,12 +166,23 @@ pub fn request(
 ) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     if let Some(b) = body {
         head.push_str(&format!("Content-Length: {}\r\n", b.len()));
+        // A JSON body goes as JSON (the server refuses one of another type), unless the
+        // test names a type of its own.
+        let named = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if !named && matches!(b.trim_ascii_start().first(), Some(b'{' | b'[')) {
+            head.push_str("Content-Type: application/json\r\n");
+        }
     }
     head.push_str("\r\n");
     s.write_all(head.as_bytes()).unwrap();
