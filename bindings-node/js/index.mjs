@@ -16,6 +16,7 @@ export const {
   SandboxError,
   ProcessNotFoundError,
   ProcessReadyTimeoutError,
+  CommandTimeoutError,
   ProcessExitedBeforeReadyError,
   ProcessError,
   InvalidArgumentError,

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'SESSION_ALREADY_EXISTS'
   | 'SESSION_NOT_FOUND'
+  | 'COMMAND_TIMEOUT'
 
 /** Context an error can carry. */
 export interface SandboxErrorOptions {
@@ -61,6 +62,11 @@ export class ProcessReadyTimeoutError extends SandboxError {
   static override defaultCode = 'PROCESS_READY_TIMEOUT'
   declare readonly code: 'PROCESS_READY_TIMEOUT'
 }
+/** A command run to completion (`exec`) outlived its timeout and was killed. */
+export class CommandTimeoutError extends SandboxError {
+  static override defaultCode = 'COMMAND_TIMEOUT'
+  declare readonly code: 'COMMAND_TIMEOUT'
+}
 /** The process ended before the awaited condition held. */
 export class ProcessExitedBeforeReadyError extends SandboxError {
   static override defaultCode = 'PROCESS_EXITED_BEFORE_READY'
@@ -86,6 +92,7 @@ const ERROR_CLASSES: Record<string, typeof SandboxError> = {
   SandboxError,
   ProcessNotFoundError,
   ProcessReadyTimeoutError,
+  CommandTimeoutError,
   ProcessExitedBeforeReadyError,
   ProcessError,
   InvalidArgumentError,

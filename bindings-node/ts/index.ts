@@ -9,6 +9,7 @@ export {
   SandboxError,
   ProcessNotFoundError,
   ProcessReadyTimeoutError,
+  CommandTimeoutError,
   ProcessExitedBeforeReadyError,
   ProcessError,
   InvalidArgumentError,

@@ -61,7 +61,7 @@ export interface ExecOptions {
   cwd?: string
   /** Environment changes over the sandbox's and session's; `undefined` removes a variable. */
   env?: EnvLike
-  /** Kill the command and reject with PROCESS_READY_TIMEOUT after this many milliseconds. */
+  /** Kill the command and reject with `CommandTimeoutError` (COMMAND_TIMEOUT) after this many milliseconds. */
   timeout?: number
   /** When `timeout` fires, milliseconds between SIGTERM and SIGKILL; default 5000. */
   killTimeout?: number

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     SessionAlreadyExists,
     /// No session with that id.
     SessionNotFound,
+    /// A command run to completion (`exec`) outlived its timeout and was killed.
+    CommandTimeout,
 }
 
 impl ErrorCode {
@@ -44,6 +46,7 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::SessionAlreadyExists => "SESSION_ALREADY_EXISTS",
             ErrorCode::SessionNotFound => "SESSION_NOT_FOUND",
+            ErrorCode::CommandTimeout => "COMMAND_TIMEOUT",
         }
     }
 
@@ -59,6 +62,7 @@ impl ErrorCode {
             | ErrorCode::InvalidPattern
             | ErrorCode::InvalidArgument => "InvalidArgumentError",
             ErrorCode::SessionAlreadyExists | ErrorCode::SessionNotFound => "SessionError",
+            ErrorCode::CommandTimeout => "CommandTimeoutError",
         }
     }
 }
@@ -154,6 +158,8 @@ mod tests {
             "InvalidArgumentError"
         );
         assert_eq!(ErrorCode::SessionNotFound.class_name(), "SessionError");
+        assert_eq!(ErrorCode::CommandTimeout.as_str(), "COMMAND_TIMEOUT");
+        assert_eq!(ErrorCode::CommandTimeout.class_name(), "CommandTimeoutError");
         let e = Error::not_found("web");
         assert_eq!(
             e.to_string(),

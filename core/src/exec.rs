@@ -1,7 +1,7 @@
 //! `exec`: run a command to completion and collect what it printed.
 
 use crate::command::{Command, EnvChanges};
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::logs::StreamKind;
 use crate::process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
 use crate::records::Epoch;
@@ -54,6 +54,20 @@ impl std::fmt::Debug for ExecOptions {
             .field("max_buffer", &self.max_buffer)
             .field("input", &self.input.as_ref().map(Vec::len))
             .finish()
+    }
+}
+
+/// `COMMAND_TIMEOUT` for a command killed at its timeout, keeping the wait's context
+/// (process, last lines); `note` adds what else happened. Other errors pass through.
+pub(crate) fn command_timeout(e: Error, after: Duration, note: &str) -> Error {
+    if e.code != ErrorCode::ProcessReadyTimeout {
+        return e;
+    }
+    Error {
+        code: ErrorCode::CommandTimeout,
+        message: format!("the command did not finish within {after:?} and was killed{note}"),
+        condition: None,
+        ..e
     }
 }
 
@@ -140,7 +154,7 @@ pub(crate) async fn exec(
         Err(e) => {
             let grace = options.kill_timeout.unwrap_or(DEFAULT_KILL_TIMEOUT);
             process.kill(Signal::TERM, grace).await?;
-            return Err(e);
+            return Err(command_timeout(e, options.timeout.unwrap_or_default(), ""));
         }
     };
     let logs = process.logs();

@@ -306,7 +306,7 @@ impl Shell {
                     let restarted = self.time_out(&nonce, kill_timeout).await;
                     let t = timeout.unwrap_or_default();
                     return Err(Error::new(
-                        ErrorCode::ProcessReadyTimeout,
+                        ErrorCode::CommandTimeout,
                         format!(
                             "the command did not finish within {t:?} and was killed{}",
                             if restarted {
@@ -315,8 +315,7 @@ impl Shell {
                                 ""
                             }
                         ),
-                    )
-                    .with_condition("session exec"));
+                    ));
                 }
             }
         }

@@ -103,7 +103,7 @@ test('exec onOutput: every chunk before the result; a throwing one is reported',
     assert.equal(r2.stdout, 'x\n')
     assert.ok(await until(() => warnings.some((w) => /exec boom/.test(w.message))))
     // an exec error with onOutput still rejects with the class
-    await assert.rejects(sandbox.exec('sleep 300', { timeout: 50, onOutput: () => {} }), { code: 'PROCESS_READY_TIMEOUT' })
+    await assert.rejects(sandbox.exec('sleep 300', { timeout: 50, onOutput: () => {} }), { code: 'COMMAND_TIMEOUT', name: 'CommandTimeoutError' })
   } finally {
     process.off('warning', onWarning)
   }

@@ -4,7 +4,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Sandbox, ProcessReadyTimeoutError } from 'procwright'
+import { Sandbox, CommandTimeoutError } from 'procwright'
 import { pidGone, scratch, until } from './helpers.mjs'
 
 const HANG_GUARD = { timeout: 60_000 }
@@ -68,7 +68,7 @@ test('exec: a timeout escalates to SIGKILL after killTimeout', HANG_GUARD, async
   const started = Date.now()
   await assert.rejects(
     sandbox.exec(`trap '' TERM; echo $$ > ${pidfile}; sleep 20`, { timeout: 500, killTimeout: 200 }),
-    (e) => e instanceof ProcessReadyTimeoutError && e.code === 'PROCESS_READY_TIMEOUT',
+    (e) => e instanceof CommandTimeoutError && e.code === 'COMMAND_TIMEOUT',
   )
   const took = Date.now() - started
   // 500 ms + 200 ms; the bound only has to tell that from 500 ms + 5 s.

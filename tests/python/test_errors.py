@@ -14,6 +14,7 @@ from procwright import (
     ProcessExitedBeforeReadyError,
     ProcessNotFoundError,
     ProcessReadyTimeoutError,
+    CommandTimeoutError,
     SandboxError,
     SessionError,
 )
@@ -21,6 +22,7 @@ from procwright import (
 TABLE = [
     (ProcessNotFoundError, "PROCESS_NOT_FOUND", LookupError),
     (ProcessReadyTimeoutError, "PROCESS_READY_TIMEOUT", TimeoutError),
+    (CommandTimeoutError, "COMMAND_TIMEOUT", TimeoutError),
     (ProcessExitedBeforeReadyError, "PROCESS_EXITED_BEFORE_READY", None),
     (ProcessError, "PROCESS_ERROR", OSError),
     (InvalidArgumentError, "INVALID_ARGUMENT", ValueError),

@@ -43,8 +43,9 @@ async def test_exec_with_options(sb, tmp_path):
 async def test_exec_argv_and_timeout(sb):
     result = await sb.exec(["printf", "%s-%s", "a", "b"])
     assert result.stdout == "a-b"
-    with pytest.raises(procwright.ProcessReadyTimeoutError):
+    with pytest.raises(procwright.CommandTimeoutError) as info:
         await sb.exec("sleep 30", timeout=0.2)
+    assert info.value.code == "COMMAND_TIMEOUT" and isinstance(info.value, TimeoutError)
     # The timed-out command was killed and, being auto-cleaned, left no record.
     for _ in range(200):
         if not await sb.list_processes():

@@ -52,8 +52,8 @@ async def test_a_timeout_reports_whether_the_shell_restarted(sb):
     await s.exec("export PW_KEEP=1")
     try:
         await s.exec("while :; do :; done", timeout=0.3, kill_timeout=0.3)
-    except procwright.ProcessReadyTimeoutError as e:
-        assert "restarted" in e.message
+    except procwright.CommandTimeoutError as e:
+        assert "restarted" in e.message and e.code == "COMMAND_TIMEOUT"
     else:
         raise AssertionError("no timeout")
     r = await s.exec("echo \"[$PW_KEEP]\"")

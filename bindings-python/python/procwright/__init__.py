@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit as _atexit
 
 from ._errors import (
+    CommandTimeoutError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
     ProcessError,
@@ -67,6 +68,7 @@ __all__ = [
     "ProcessExitedBeforeReadyError",
     "ProcessNotFoundError",
     "ProcessReadyTimeoutError",
+    "CommandTimeoutError",
     "ProcessScope",
     "Sandbox",
     "SandboxError",
@@ -82,6 +84,7 @@ for _cls in (
     SandboxError,
     ProcessNotFoundError,
     ProcessReadyTimeoutError,
+    CommandTimeoutError,
     ProcessExitedBeforeReadyError,
     ProcessError,
     InvalidArgumentError,

@@ -35,6 +35,7 @@ from typing import (
 
 from ._errors import (
     InvalidArgumentError as InvalidArgumentError,
+    CommandTimeoutError as CommandTimeoutError,
     InvalidArgumentTypeError as InvalidArgumentTypeError,
     ProcessError as ProcessError,
     ProcessExitedBeforeReadyError as ProcessExitedBeforeReadyError,

@@ -13,6 +13,7 @@ __all__ = [
     "SandboxError",
     "ProcessNotFoundError",
     "ProcessReadyTimeoutError",
+    "CommandTimeoutError",
     "ProcessExitedBeforeReadyError",
     "ProcessError",
     "InvalidArgumentError",
@@ -86,6 +87,13 @@ class ProcessReadyTimeoutError(SandboxError, TimeoutError):
     """A wait ran out of time (``PROCESS_READY_TIMEOUT``); the process keeps running."""
 
     code = "PROCESS_READY_TIMEOUT"
+
+
+class CommandTimeoutError(SandboxError, TimeoutError):
+    """A command run to completion (``exec``) outlived its timeout and was killed
+    (``COMMAND_TIMEOUT``)."""
+
+    code = "COMMAND_TIMEOUT"
 
 
 class ProcessExitedBeforeReadyError(SandboxError):

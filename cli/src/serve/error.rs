@@ -49,7 +49,7 @@ impl ApiError {
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::ProcessNotFound | ErrorCode::SessionNotFound => StatusCode::NOT_FOUND,
-        ErrorCode::ProcessReadyTimeout => StatusCode::REQUEST_TIMEOUT,
+        ErrorCode::ProcessReadyTimeout | ErrorCode::CommandTimeout => StatusCode::REQUEST_TIMEOUT,
         ErrorCode::ProcessExitedBeforeReady
         | ErrorCode::ProcessError
         | ErrorCode::ProcessIdInUse
