@@ -3,9 +3,13 @@
 //!
 //! stdout carries the protocol and nothing else; diagnostics go to stderr.
 
+mod data;
+mod handshake;
+mod notify;
 mod ops;
 mod output;
 mod render;
+mod schema;
 mod tools;
 
 use procwright::{Sandbox, SandboxOptions};
@@ -15,10 +19,14 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResult, ContentBlock, Implementation, ServerCapabilities,
     ServerInfo,
 };
+#[allow(deprecated)] // MCP logging: see notify.rs
+use rmcp::model::SetLevelRequestParams;
+use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::service::RequestContext;
 use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 use tokio::signal::unix::Signal as UnixSignal;
@@ -35,8 +43,6 @@ process keeps running. A failed call's text starts with an error code, e.g. PROC
 PROCESS_READY_TIMEOUT, PROCESS_EXITED_BEFORE_READY, INVALID_ARGUMENT. Every process is killed \
 when this server ends.";
 
-/// The MCP server: one sandbox for every process, and the read cursor of each.
-#[derive(Clone)]
 /// Options of `procwright mcp`.
 #[derive(clap::Args, Debug)]
 pub struct McpArgs {
@@ -50,30 +56,43 @@ pub struct McpArgs {
 /// paging back by cursor reaches this far.
 const LOG_LIMIT: usize = 1024 * 1024;
 
+/// The MCP server: one sandbox for every process, and the read cursor of each.
+#[derive(Clone)]
 pub struct Server {
     sandbox: Sandbox,
     /// Ended processes kept (see [`McpArgs::keep_ended`]).
     keep_ended: usize,
     /// Per process id, where the next `read_logs` without a cursor starts.
     cursors: Arc<Mutex<HashMap<String, u64>>>,
+    /// The least severe level of log message the client wants (`logging/setLevel`).
+    log_level: Arc<AtomicU8>,
     tool_router: ToolRouter<Server>,
 }
 
 impl Server {
     fn new(sandbox: Sandbox, keep_ended: usize) -> Server {
+        let mut tool_router = Server::tool_router();
+        schema::standardize_router(&mut tool_router);
         Server {
             sandbox,
             keep_ended,
             cursors: Arc::default(),
-            tool_router: Server::tool_router(),
+            log_level: Arc::new(AtomicU8::new(notify::DEFAULT_LEVEL)),
+            tool_router,
         }
     }
 }
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Server {
+    #[allow(deprecated)] // MCP logging: see notify.rs
     fn get_info(&self) -> ServerInfo {
-        ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
+        ServerInfo::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_logging()
+                .build(),
+        )
             .with_server_info(Implementation::new("procwright", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
     }
@@ -85,6 +104,16 @@ impl ServerHandler for Server {
     ) -> Result<CallToolResult, ErrorData> {
         let call = ToolCallContext::new(self, request, context);
         self.tool_router.call(call).await.map(coded)
+    }
+
+    #[allow(deprecated)] // MCP logging: see notify.rs
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.set_log_level(request.level);
+        Ok(())
     }
 }
 
@@ -135,7 +164,10 @@ pub async fn main(args: McpArgs, stop: crate::signals::Stop) -> u8 {
 
 /// Serves until the client goes; 0 then, 1 if the connection failed.
 async fn serve(sandbox: Sandbox, keep_ended: usize) -> u8 {
-    let transport = (stdin_pipe(), tokio::io::stdout());
+    let transport = handshake::Handshake::new(AsyncRwTransport::new_server(
+        stdin_pipe(),
+        tokio::io::stdout(),
+    ));
     let running = match Server::new(sandbox, keep_ended).serve(transport).await {
         Ok(r) => r,
         Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return 0,

@@ -1,17 +1,22 @@
-//! What each tool does, as operations on the sandbox that return the result's text or
-//! the library's error.
+//! What each tool does, as operations on the sandbox that return the result's answer
+//! (text, and data for tools with an output schema) or the library's error.
 
-use super::output::{self, Output};
-use super::render::{self, status_line};
-use super::tools::{ExecArgs, KillArgs, ReadLogsArgs, StartArgs, WaitExitArgs, WaitLogArgs};
-use super::tools::{WaitPortArgs, WriteArgs};
+use super::data::{ExecData, Fired, LineData, ProcessData, ProcessList, Report};
+use super::output::{self, Output, Page};
+use super::render::{self, status_line, Answer};
+use super::tools::{
+    ExecArgs, KillArgs, ProcessArgs, ReadLogsArgs, SendInputArgs, StartArgs, WaitArgs,
+    WaitExitArgs, WaitLogArgs, WaitPortArgs, WriteArgs,
+};
 use super::Server;
 use procwright::{
-    Error, ExecOptions, Pattern, PortMode, PortWaitOptions, Process, ProcessOptions, RegexFlags,
-    Result, Signal, StdinMode, DEFAULT_KILL_TIMEOUT,
+    Error, ErrorCode, ExecOptions, LogEventKind, LogSince, LogStreamOptions, LogWaitOptions,
+    Pattern, PortMode, PortWaitOptions, Process, ProcessOptions, RegexFlags, Result, Signal,
+    StdinMode, DEFAULT_KILL_TIMEOUT,
 };
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// How long a wait lasts unless told otherwise.
 const DEFAULT_WAIT: Duration = Duration::from_secs(30);
@@ -21,9 +26,20 @@ const DEFAULT_EXEC: Duration = Duration::from_secs(120);
 const MAX_WAIT: Duration = Duration::from_secs(600);
 /// What `exec` keeps of each stream: far more than a result shows, to count the rest.
 const EXEC_BUFFER: usize = 1024 * 1024;
+/// How long `send_input` waits for output to go quiet unless told otherwise.
+const DEFAULT_QUIET: Duration = Duration::from_millis(500);
 
 fn timeout(ms: Option<u64>, default: Duration) -> Duration {
     ms.map_or(default, Duration::from_millis).min(MAX_WAIT)
+}
+
+/// A pattern as the tools take it: a substring, or a regex when `regex` is set.
+fn pattern(text: String, regex: Option<bool>) -> Result<Pattern> {
+    if regex.unwrap_or(false) {
+        Pattern::regex(&text, RegexFlags::default())
+    } else {
+        Pattern::substring(text)
+    }
 }
 
 impl Server {
@@ -49,7 +65,29 @@ impl Server {
         output::read(p, since.unwrap_or(0)).await
     }
 
-    pub(super) async fn start(&self, a: StartArgs) -> Result<String> {
+    /// A page of `p`'s output as a report, and its cursor remembered.
+    fn report(&self, p: &Process, heading: &str, out: &Output, page: &Page<'_>) -> Answer {
+        self.remember(p.id(), page.next);
+        Answer::data(
+            render::page(heading, page, out.start),
+            Report {
+                process: ProcessData::of(p),
+                output: page.text.to_owned(),
+                cursor: page.next,
+                matches: None,
+                until: None,
+            },
+        )
+    }
+
+    /// `p`'s status and the output not read before, which is now read.
+    async fn report_unread(&self, p: &Process, heading: &str) -> Result<Answer> {
+        let out = self.unread(p).await?;
+        let page = out.newest(None);
+        Ok(self.report(p, heading, &out, &page))
+    }
+
+    pub(super) async fn start(&self, a: StartArgs) -> Result<(Process, Answer)> {
         let options = ProcessOptions {
             process_id: a.process_id,
             cwd: a.cwd.map(PathBuf::from),
@@ -60,7 +98,14 @@ impl Server {
         let p = self.sandbox.start_process(a.command, options).await?;
         self.remember(p.id(), 0);
         self.forget_old().await;
-        Ok(format!("started {}", status_line(&p)))
+        let wait = timeout(a.wait_ms, Duration::ZERO);
+        if !wait.is_zero() {
+            first_output(&p, wait).await?;
+        }
+        let answer = self
+            .report_unread(&p, &format!("started {}", status_line(&p)))
+            .await?;
+        Ok((p, answer))
     }
 
     /// Forgets the oldest ended processes past `keep_ended` (those whose trees have
@@ -91,130 +136,400 @@ impl Server {
         }
     }
 
-    pub(super) fn list(&self) -> String {
-        let lines: Vec<String> = self
-            .sandbox
-            .list_processes()
-            .iter()
-            .map(status_line)
-            .collect();
-        if lines.is_empty() {
-            return "no processes".to_owned();
-        }
-        lines.join("\n")
+    pub(super) fn list(&self) -> Answer {
+        let processes = self.sandbox.list_processes();
+        let text = if processes.is_empty() {
+            "no processes".to_owned()
+        } else {
+            let lines: Vec<String> = processes.iter().map(status_line).collect();
+            lines.join("\n")
+        };
+        Answer::data(
+            text,
+            ProcessList {
+                processes: processes.iter().map(ProcessData::of).collect(),
+            },
+        )
     }
 
     /// The status line of `id` and the output not yet read, which is read.
-    pub(super) async fn report(&self, id: &str) -> Result<String> {
-        let p = self.find(id)?;
-        self.report_on(&p).await
-    }
-
-    async fn report_on(&self, p: &Process) -> Result<String> {
-        let out = self.unread(p).await?;
-        let page = out.newest(None);
-        self.remember(p.id(), page.next);
-        Ok(render::page(&status_line(p), &page, out.start))
-    }
-
-    pub(super) async fn read_logs_of(&self, a: ReadLogsArgs) -> Result<String> {
+    pub(super) async fn get(&self, a: ProcessArgs) -> Result<Answer> {
         let p = self.find(&a.process_id)?;
+        self.report_unread(&p, &status_line(&p)).await
+    }
+
+    pub(super) async fn read_logs_of(&self, a: ReadLogsArgs) -> Result<Answer> {
+        let p = self.find(&a.process_id)?;
+        let grep = a
+            .grep
+            .map(|g| Pattern::regex(&g, RegexFlags::default()))
+            .transpose()?;
         let out = match (a.since, a.tail) {
             (Some(since), _) => output::read(&p, since).await?,
             (None, Some(_)) => output::read(&p, 0).await?,
             (None, None) => self.unread(&p).await?,
         };
+        if let Some(grep) = grep {
+            return self.grep(&p, &out, &grep, a.tail);
+        }
         let page = match (a.since, a.tail) {
             (_, Some(lines)) => out.newest(Some(lines)),
             (Some(_), None) => out.oldest(),
             (None, None) => out.newest(None),
         };
-        self.remember(p.id(), page.next);
-        Ok(render::page(&status_line(&p), &page, out.start))
+        Ok(self.report(&p, &status_line(&p), &out, &page))
     }
 
-    pub(super) async fn wait_log(&self, a: WaitLogArgs) -> Result<String> {
-        let p = self.find(&a.process_id)?;
-        let pattern = if a.regex.unwrap_or(false) {
-            Pattern::regex(&a.pattern, RegexFlags::default())?
-        } else {
-            Pattern::substring(a.pattern)?
-        };
-        let m = p
-            .wait_for_log(&pattern, Some(timeout(a.timeout_ms, DEFAULT_WAIT)))
-            .await?;
-        Ok(format!(
-            "{}\nmatched on {}: {}\n{}",
-            status_line(&p),
-            m.stream.as_str(),
-            m.line,
-            self.unread_note(&p)
+    /// The lines of `out` that `grep` matches, newest kept, each with its cursor.
+    fn grep(
+        &self,
+        p: &Process,
+        out: &Output,
+        grep: &Pattern,
+        tail: Option<usize>,
+    ) -> Result<Answer> {
+        let found = out.matching_lines(grep)?;
+        let keep = tail
+            .unwrap_or(output::MAX_LINES)
+            .min(output::MAX_LINES)
+            .min(found.len());
+        let hidden = found.len() - keep;
+        let shown = &found[hidden..];
+        let mut text = status_line(p);
+        text.push_str(&format!(
+            "\n{} matching lines of {} bytes read",
+            found.len(),
+            out.end - out.start
+        ));
+        if hidden > 0 {
+            text.push_str(&format!(" ({hidden} earlier ones not shown)"));
+        }
+        let mut body = String::new();
+        for (line, cursor) in shown {
+            text.push_str(&format!("\n[cursor {cursor}] {line}"));
+            body.push_str(line);
+            body.push('\n');
+        }
+        text.push_str(&format!("\n[cursor {}]", out.end));
+        self.remember(p.id(), out.end);
+        Ok(Answer::data(
+            text,
+            Report {
+                process: ProcessData::of(p),
+                output: body,
+                cursor: out.end,
+                matches: Some(
+                    shown
+                        .iter()
+                        .map(|(line, cursor)| LineData {
+                            line: line.clone(),
+                            cursor: *cursor,
+                        })
+                        .collect(),
+                ),
+                until: None,
+            },
         ))
     }
 
-    /// How much output is not yet read, for results that do not show it.
-    fn unread_note(&self, p: &Process) -> String {
-        let unread = p.log_cursor().saturating_sub(self.cursor(p.id()));
-        match unread {
+    /// How many bytes of `p`'s output are not read yet.
+    fn unread_bytes(&self, p: &Process) -> u64 {
+        p.log_cursor().saturating_sub(self.cursor(p.id()))
+    }
+
+    /// A wait's answer: what fired, the process after it, and what is left unread.
+    fn fired(&self, p: &Process, fired: Fired) -> Answer {
+        let what = match (fired.fired.as_str(), &fired.line, fired.port) {
+            ("log", Some(line), _) => format!(
+                "matched on {}: {line}",
+                fired.stream.as_deref().unwrap_or("")
+            ),
+            ("port", _, Some(port)) => format!("port {port} accepts connections"),
+            _ => "the process has ended".to_owned(),
+        };
+        let unread = match fired.unread_bytes {
             0 => "(no unread output)".to_owned(),
             n => format!("({n} bytes of output not yet read; read_logs shows them)"),
+        };
+        Answer::data(format!("{}\n{what}\n{unread}", status_line(p)), fired)
+    }
+
+    fn fired_log(&self, p: &Process, m: procwright::LogMatch) -> Fired {
+        Fired {
+            process: ProcessData::of(p),
+            fired: "log".into(),
+            line: Some(m.line),
+            stream: Some(m.stream.as_str().into()),
+            cursor: Some(m.cursor),
+            port: None,
+            unread_bytes: self.unread_bytes(p),
         }
     }
 
-    pub(super) async fn wait_port(&self, a: WaitPortArgs) -> Result<String> {
-        let p = self.find(&a.process_id)?;
-        let options = PortWaitOptions {
-            // A listener that is not an HTTP server is ready too.
-            mode: PortMode::Tcp,
-            timeout: Some(timeout(a.timeout_ms, DEFAULT_WAIT)),
-            ..Default::default()
-        };
-        let port = match a.port {
-            Some(port) => p.wait_for_port(port, &options).await.map(|()| port)?,
-            None => p.wait_for_any_port(&options).await?,
-        };
-        Ok(format!(
-            "{}\nport {port} accepts connections\n{}",
-            status_line(&p),
-            self.unread_note(&p)
-        ))
+    fn fired_port(&self, p: &Process, port: u16) -> Fired {
+        Fired {
+            process: ProcessData::of(p),
+            fired: "port".into(),
+            line: None,
+            stream: None,
+            cursor: None,
+            port: Some(port),
+            unread_bytes: self.unread_bytes(p),
+        }
     }
 
-    pub(super) async fn wait_exit(&self, a: WaitExitArgs) -> Result<String> {
+    fn fired_exit(&self, p: &Process) -> Fired {
+        Fired {
+            process: ProcessData::of(p),
+            fired: "exit".into(),
+            line: None,
+            stream: None,
+            cursor: None,
+            port: None,
+            unread_bytes: self.unread_bytes(p),
+        }
+    }
+
+    pub(super) async fn wait_log(&self, a: WaitLogArgs) -> Result<Answer> {
+        let p = self.find(&a.process_id)?;
+        let pattern = pattern(a.pattern, a.regex)?;
+        let m = p
+            .wait_for_log(&pattern, Some(timeout(a.timeout_ms, DEFAULT_WAIT)))
+            .await?;
+        Ok(self.fired(&p, self.fired_log(&p, m)))
+    }
+
+    pub(super) async fn wait_port(&self, a: WaitPortArgs) -> Result<Answer> {
+        let p = self.find(&a.process_id)?;
+        let port = wait_port(&p, a.port, timeout(a.timeout_ms, DEFAULT_WAIT)).await?;
+        Ok(self.fired(&p, self.fired_port(&p, port)))
+    }
+
+    pub(super) async fn wait_exit(&self, a: WaitExitArgs) -> Result<Answer> {
         let p = self.find(&a.process_id)?;
         p.wait_for_exit(Some(timeout(a.timeout_ms, DEFAULT_WAIT)))
             .await?;
-        self.report_on(&p).await
+        self.report_unread(&p, &status_line(&p)).await
     }
 
-    pub(super) async fn write(&self, a: WriteArgs) -> Result<String> {
+    /// Waits for whichever of the conditions asked for holds first.
+    pub(super) async fn wait_any(&self, a: WaitArgs) -> Result<Answer> {
         let p = self.find(&a.process_id)?;
-        p.write(a.data.as_bytes()).await?;
-        Ok(format!(
+        if a.log.is_none() && a.port.is_none() && !a.exit.unwrap_or(false) {
+            return Err(Error::invalid(
+                "give at least one of log (a pattern), port (0 for any) or exit: true",
+            ));
+        }
+        let limit = timeout(a.timeout_ms, DEFAULT_WAIT);
+        let deadline = Instant::now() + limit;
+        let pattern = a.log.map(|l| pattern(l, a.regex)).transpose()?;
+        let exit = a.exit.unwrap_or(false);
+        // Each wait runs without a timeout of its own: one deadline ends them all, and a
+        // wait that fails because the process ended gives way to the exit, if asked.
+        let log = async {
+            match &pattern {
+                Some(pattern) => p
+                    .wait_for_log(pattern, None)
+                    .await
+                    .map(|m| self.fired_log(&p, m)),
+                None => std::future::pending().await,
+            }
+        };
+        let port = async {
+            match a.port {
+                Some(port) => wait_port(&p, (port != 0).then_some(port), MAX_WAIT)
+                    .await
+                    .map(|port| self.fired_port(&p, port)),
+                None => std::future::pending().await,
+            }
+        };
+        let ended = async {
+            let info = p.wait_for_exit(None).await;
+            if exit {
+                return info.map(|_| self.fired_exit(&p));
+            }
+            std::future::pending().await
+        };
+        let gave_way = |r: &Result<Fired>| {
+            exit && matches!(r, Err(e) if e.code == ErrorCode::ProcessExitedBeforeReady)
+        };
+        tokio::pin!(log, port, ended);
+        let (mut log_done, mut port_done) = (false, false);
+        let fired = loop {
+            tokio::select! {
+                r = &mut log, if !log_done => {
+                    if gave_way(&r) { log_done = true; continue }
+                    break r?;
+                }
+                r = &mut port, if !port_done => {
+                    if gave_way(&r) { port_done = true; continue }
+                    break r?;
+                }
+                r = &mut ended => break r?,
+                () = tokio::time::sleep_until(deadline) => {
+                    return Err(Error::new(
+                        ErrorCode::ProcessReadyTimeout,
+                        format!("timed out after {limit:?}: none of the conditions held"),
+                    )
+                    .with_process(p.id()));
+                }
+            }
+        };
+        Ok(self.fired(&p, fired))
+    }
+
+    pub(super) async fn write(&self, a: WriteArgs) -> Result<Answer> {
+        let p = self.find(&a.process_id)?;
+        stdin_result(&p, p.write(a.data.as_bytes()).await)?;
+        Ok(Answer::text(format!(
             "wrote {} bytes to stdin\n{}",
             a.data.len(),
             status_line(&p)
-        ))
+        )))
     }
 
-    pub(super) async fn kill(&self, a: KillArgs) -> Result<String> {
+    pub(super) async fn close_input(&self, a: ProcessArgs) -> Result<Answer> {
+        let p = self.find(&a.process_id)?;
+        stdin_result(&p, p.close_stdin().await)?;
+        Ok(Answer::text(format!(
+            "closed stdin (the process reads end of file)\n{}",
+            status_line(&p)
+        )))
+    }
+
+    /// Writes, then waits for a pattern, for the output to go quiet, or for the exit,
+    /// and answers with the output that came after the write.
+    pub(super) async fn send(&self, a: SendInputArgs) -> Result<Answer> {
+        let p = self.find(&a.process_id)?;
+        let limit = timeout(a.timeout_ms, DEFAULT_WAIT);
+        let quiet = a
+            .quiet_ms
+            .map_or(DEFAULT_QUIET, Duration::from_millis)
+            .min(limit);
+        let until = a.until.map(|u| pattern(u, a.regex)).transpose()?;
+        let before = p.log_cursor();
+        stdin_result(&p, p.write(a.data.as_bytes()).await)?;
+        let ended_by = match &until {
+            Some(pattern) => {
+                let options = LogWaitOptions {
+                    timeout: Some(limit),
+                    since: LogSince::Cursor(before),
+                    ..LogWaitOptions::default()
+                };
+                match p.wait_for_log_with(pattern, &options).await {
+                    Ok(_) => "pattern",
+                    Err(e) if e.code == ErrorCode::ProcessExitedBeforeReady => "exit",
+                    Err(e) if e.code == ErrorCode::ProcessReadyTimeout => "timeout",
+                    Err(e) => return Err(e),
+                }
+            }
+            None => quiet_or_exit(&p, before, quiet, limit).await?,
+        };
+        let out = output::read(&p, before).await?;
+        let page = out.newest(None);
+        let heading = format!(
+            "wrote {} bytes; {}\n{}",
+            a.data.len(),
+            match ended_by {
+                "pattern" => "the pattern matched".to_owned(),
+                "quiet" => format!("no output for {} ms", quiet.as_millis()),
+                "exit" => "the process ended".to_owned(),
+                _ => format!("no match within {} ms", limit.as_millis()),
+            },
+            status_line(&p)
+        );
+        let mut answer = self.report(&p, &heading, &out, &page);
+        if let Some(data) = answer.data.as_mut() {
+            data["until"] = ended_by.into();
+        }
+        Ok(answer)
+    }
+
+    pub(super) async fn kill(&self, a: KillArgs) -> Result<Answer> {
         let p = self.find(&a.process_id)?;
         let signal = match a.signal.as_deref() {
             Some(name) => Signal::parse(name)?,
             None => Signal::TERM,
         };
         p.kill(signal, DEFAULT_KILL_TIMEOUT).await?;
-        self.report_on(&p).await
+        self.report_unread(&p, &status_line(&p)).await
     }
 
-    pub(super) async fn run(&self, a: ExecArgs) -> Result<String> {
+    pub(super) async fn run(&self, a: ExecArgs) -> Result<Answer> {
         let options = ExecOptions {
             cwd: a.cwd.map(PathBuf::from),
+            env: a.env.unwrap_or_default(),
+            input: a.input.map(String::into_bytes),
             timeout: Some(timeout(a.timeout_ms, DEFAULT_EXEC)),
             max_buffer: Some(EXEC_BUFFER),
             ..Default::default()
         };
         let result = self.sandbox.exec(a.command, options).await?;
-        Ok(render::exec(&result))
+        Ok(Answer::data(render::exec(&result), ExecData::of(&result)))
     }
+}
+
+/// Waits for `port` (any port of the tree without one) to accept TCP connections.
+async fn wait_port(p: &Process, port: Option<u16>, limit: Duration) -> Result<u16> {
+    let options = PortWaitOptions {
+        // A listener that is not an HTTP server is ready too.
+        mode: PortMode::Tcp,
+        timeout: Some(limit),
+        ..Default::default()
+    };
+    match port {
+        Some(port) => p.wait_for_port(port, &options).await.map(|()| port),
+        None => p.wait_for_any_port(&options).await,
+    }
+}
+
+/// Waits up to `limit` for the first output (or the exit) of a process just started.
+async fn first_output(p: &Process, limit: Duration) -> Result<()> {
+    let mut events = p.stream_logs_with(&LogStreamOptions::default())?;
+    let _ = tokio::time::timeout(limit, events.next()).await;
+    Ok(())
+}
+
+/// Reads `p`'s output from `since` until none comes for `quiet`, the process ends, or
+/// `limit` passes; says which.
+async fn quiet_or_exit(
+    p: &Process,
+    since: u64,
+    quiet: Duration,
+    limit: Duration,
+) -> Result<&'static str> {
+    let deadline = Instant::now() + limit;
+    let options = LogStreamOptions {
+        since: Some(since),
+        ..LogStreamOptions::default()
+    };
+    let mut events = p.stream_logs_with(&options)?;
+    loop {
+        let wake = (Instant::now() + quiet).min(deadline);
+        match tokio::time::timeout_at(wake, events.next()).await {
+            Ok(Some(e)) if e.kind != LogEventKind::Exit => {}
+            Ok(_) => return Ok("exit"),
+            Err(_) if Instant::now() >= deadline => return Ok("timeout"),
+            Err(_) => return Ok("quiet"),
+        }
+    }
+}
+
+/// A stdin operation's result, its error in the tool's own words: the library names
+/// its option (`stdin: "pipe"`), an agent knows the tool's (`stdin: true`).
+fn stdin_result(p: &Process, r: Result<()>) -> Result<()> {
+    r.map_err(|e| {
+        if e.code == ErrorCode::ProcessError && e.message.contains("has no stdin pipe") {
+            Error::new(
+                ErrorCode::ProcessError,
+                format!(
+                    "process {:?} has no stdin to write to: start it with stdin: true",
+                    p.id()
+                ),
+            )
+            .with_process(p.id())
+        } else {
+            e
+        }
+    })
 }

@@ -1,7 +1,7 @@
 //! A process's output as one text in read order (stdout and stderr interleaved), with
 //! the cursor of every byte, so a page can end anywhere and say where to continue.
 
-use procwright::{LogEventKind, LogStreamOptions, Process};
+use procwright::{LogEventKind, LogStreamOptions, Pattern, Process};
 
 /// Most bytes of output one tool result shows.
 pub const MAX_BYTES: usize = 8 * 1024;
@@ -68,6 +68,21 @@ impl Output {
         // Invalid UTF-8 was replaced while decoding, so text and cursor lengths can
         // differ: the cursor is clamped to the segment's own span.
         (s.cursor_start + (offset - s.text_start) as u64).min(s.cursor_end)
+    }
+
+    /// The lines that `pattern` matches, each without its line end and with the cursor
+    /// just after it.
+    pub fn matching_lines(&self, pattern: &Pattern) -> procwright::Result<Vec<(String, u64)>> {
+        let mut found = Vec::new();
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            offset += line.len();
+            let bare = line.trim_end_matches(['\n', '\r']);
+            if pattern.find(bare)?.is_some() {
+                found.push((bare.to_owned(), self.cursor_at(offset)));
+            }
+        }
+        Ok(found)
     }
 
     /// The newest output within the limits (and within the last `lines`, if given): for

@@ -9,9 +9,46 @@ use std::time::{Duration, SystemTime};
 /// Longest command shown in a status line; the rest is elided.
 const MAX_COMMAND: usize = 80;
 
+/// What a tool answers: a text for people and models, and for tools that return data,
+/// the same as `structuredContent`.
+pub struct Answer {
+    /// The text content.
+    pub text: String,
+    /// The structured content, for tools with an output schema.
+    pub data: Option<serde_json::Value>,
+}
+
+impl Answer {
+    /// A text alone.
+    pub fn text(text: String) -> Answer {
+        Answer { text, data: None }
+    }
+
+    /// A text and its data.
+    pub fn data(text: String, data: impl serde::Serialize) -> Answer {
+        Answer {
+            text,
+            // Plain structs of strings and numbers: serializing cannot fail.
+            data: serde_json::to_value(data).ok(),
+        }
+    }
+}
+
 /// A successful tool result of one text.
 pub fn ok(text: String) -> CallToolResult {
     CallToolResult::success(vec![ContentBlock::text(text)])
+}
+
+/// The tool result of an operation: its answer, or its error led by the code.
+pub fn respond(result: procwright::Result<Answer>) -> CallToolResult {
+    match result {
+        Ok(Answer { text, data }) => {
+            let mut r = ok(text);
+            r.structured_content = data;
+            r
+        }
+        Err(e) => fail(&e),
+    }
 }
 
 /// A failed tool result whose text starts with the error's code.
@@ -79,7 +116,7 @@ fn shorten(text: &str, max: usize) -> String {
 pub fn page(heading: &str, page: &Page<'_>, start: u64) -> String {
     let mut text = heading.to_owned();
     if page.text.is_empty() {
-        text.push_str(&format!("\n(no new output; cursor {})", page.next));
+        text.push_str(&format!("\n(no new output)\n[cursor {}]", page.next));
         return text;
     }
     if page.skipped_before > 0 {
@@ -122,20 +159,25 @@ pub fn exec(r: &ExecResult) -> String {
     text
 }
 
-/// The newest part of `out` within the limits, with a marker counting what is not shown
-/// (`dropped` bytes were not even kept).
-fn newest(out: &str, dropped: u64) -> String {
+/// The newest part of `out` within the limits, and how many bytes before it are not
+/// shown (`dropped` bytes were not even kept).
+pub fn newest_part(out: &str, dropped: u64) -> (&str, u64) {
     let by_lines = start_of_last_lines(out, MAX_LINES);
     let mut cut = by_lines.max(out.len().saturating_sub(MAX_BYTES));
     while !out.is_char_boundary(cut) {
         cut += 1;
     }
-    let hidden = cut as u64 + dropped;
+    (&out[cut..], cut as u64 + dropped)
+}
+
+/// The newest part of `out` within the limits, with a marker counting what is not shown.
+fn newest(out: &str, dropped: u64) -> String {
+    let (shown, hidden) = newest_part(out, dropped);
     let mut text = String::new();
     if hidden > 0 {
         text.push_str(&format!("[… {hidden} earlier bytes not shown]\n"));
     }
-    text.push_str(&out[cut..]);
+    text.push_str(shown);
     if !text.ends_with('\n') {
         text.push('\n');
     }
