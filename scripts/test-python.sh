@@ -13,7 +13,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 VENV="$(cd "$VENV" && pwd)"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.9,<2" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2" "mypy>=1.10"
+    "maturin>=1.9,<2" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2" "mypy>=1.10" \
+    "mcp==2.3.0"  # the official MCP SDK: the real client procwright mcp is tested with
 
 echo "== Python: build and install procwright into $VENV (maturin develop)"
 VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" \
