@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 /// Only a guard against hangs: a reply normally comes in milliseconds.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-const TOOLS: [&str; 10] = [
+const TOOLS: [&str; 13] = [
     "start_process",
     "list_processes",
     "get_process",
@@ -18,7 +18,10 @@ const TOOLS: [&str; 10] = [
     "wait_for_log",
     "wait_for_port",
     "wait_for_exit",
+    "wait_for",
     "write_stdin",
+    "close_stdin",
+    "send_input",
     "kill_process",
     "exec",
 ];
@@ -41,6 +44,21 @@ impl Client {
 
     /// [`Client::start`] with more arguments for `procwright mcp`.
     fn start_with(extra: &[&str]) -> (Client, Value) {
+        let mut client = Client::spawn(extra);
+        let init = client.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "procwright-tests", "version": "0"}
+            }),
+        );
+        client.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        (client, init)
+    }
+
+    /// Starts the server; no handshake yet.
+    fn spawn(extra: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_procwright"))
             .arg("mcp")
             .args(extra)
@@ -61,23 +79,13 @@ impl Client {
                 }
             }
         });
-        let mut client = Client {
+        Client {
             stdin: child.stdin.take(),
             child,
             replies,
             next_id: 1,
             early: Vec::new(),
-        };
-        let init = client.request(
-            "initialize",
-            json!({
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "procwright-tests", "version": "0"}
-            }),
-        );
-        client.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-        (client, init)
+        }
     }
 
     fn send(&mut self, frame: &Value) {
@@ -585,4 +593,70 @@ fn sigterm_exits_zero_and_kills_every_process() {
     let status = wait_exit(&mut c.child);
     assert_eq!(status.code(), Some(0));
     eventually("no sleeper is left", || pids_with(&marker).is_empty());
+}
+
+#[test]
+fn requests_before_the_handshake_are_method_not_found_and_the_server_waits_on() {
+    let mut c = Client::spawn(&[]);
+    // What the 2026 SDKs send first, then a notification out of turn.
+    let id = c.send_request("server/discover", json!({"protocolVersion": "2026-07-28"}));
+    let reply = c.reply(id);
+    assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    c.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let id = c.send_request("tools/list", json!({}));
+    assert_eq!(c.reply(id)["error"]["code"], -32601);
+    // The fallback handshake, asking for a version the server does not implement.
+    let init = c.request(
+        "initialize",
+        json!({
+            "protocolVersion": "2026-07-28",
+            "capabilities": {},
+            "clientInfo": {"name": "procwright-tests", "version": "0"}
+        }),
+    );
+    assert_eq!(init["protocolVersion"], "2025-11-25", "{init}");
+    c.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let tools = c.request("tools/list", json!({}));
+    assert_eq!(tools["tools"].as_array().unwrap().len(), TOOLS.len());
+    assert!(c.close().success());
+}
+
+#[test]
+fn every_tool_is_annotated_and_its_schemas_are_standard_json_schema() {
+    let (mut c, _) = Client::start();
+    let tools = c.request("tools/list", json!({}));
+    for tool in tools["tools"].as_array().unwrap() {
+        let name = tool["name"].as_str().unwrap();
+        let a = &tool["annotations"];
+        assert_eq!(a["openWorldHint"], false, "{name}: {tool}");
+        assert!(a["readOnlyHint"].is_boolean(), "{name}: {tool}");
+        let schemas = format!("{}{}", tool["inputSchema"], tool["outputSchema"]);
+        assert!(
+            !schemas.contains("\"format\":\"uint") && !schemas.contains("\"format\":\"int"),
+            "{name}: {schemas}"
+        );
+        let read_only = name.starts_with("wait_for")
+            || ["list_processes", "get_process", "read_logs"].contains(&name);
+        assert_eq!(a["readOnlyHint"], read_only, "{name}");
+        if name != "write_stdin" && name != "close_stdin" {
+            assert!(
+                tool["outputSchema"].is_object(),
+                "{name} has an output schema"
+            );
+        }
+    }
+    let port = &tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "wait_for_port")
+        .unwrap()["inputSchema"]["properties"]["port"];
+    assert_eq!(port["maximum"], 65535, "{port}");
+    let kill = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "kill_process")
+        .unwrap();
+    assert_eq!(kill["annotations"]["destructiveHint"], true);
 }

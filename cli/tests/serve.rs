@@ -1266,14 +1266,23 @@ fn no_web_page_can_drive_a_server_without_tokens() {
         ],
         Some(b"{}"),
     );
-    assert_eq!((r.status, r.code().as_str()), (403, "FORBIDDEN"), "{}", r.text());
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "FORBIDDEN"),
+        "{}",
+        r.text()
+    );
     assert!(r.text().contains("--allow-host"), "{}", r.text());
     // A foreign Host alone, on a read.
     let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", attacker)], None);
     assert_eq!(r.status, 403);
     // A page on another site, through the loopback name (no rebinding): Origin refused.
     let loopback = format!("127.0.0.1:{port}");
-    for origin in ["http://attacker.example", "null", &format!("http://{loopback}")] {
+    for origin in [
+        "http://attacker.example",
+        "null",
+        &format!("http://{loopback}"),
+    ] {
         let r = request(
             &s.addr,
             "POST",
@@ -1287,8 +1296,14 @@ fn no_web_page_can_drive_a_server_without_tokens() {
     let sbx = s.sandbox();
     for (ty, route) in [
         ("text/plain", format!("/v1/sandboxes/{sbx}/exec")),
-        ("application/x-www-form-urlencoded", format!("/v1/sandboxes/{sbx}/processes")),
-        ("multipart/form-data; boundary=x", format!("/v1/sandboxes/{sbx}/exec")),
+        (
+            "application/x-www-form-urlencoded",
+            format!("/v1/sandboxes/{sbx}/processes"),
+        ),
+        (
+            "multipart/form-data; boundary=x",
+            format!("/v1/sandboxes/{sbx}/exec"),
+        ),
     ] {
         let r = request(
             &s.addr,
@@ -1297,7 +1312,11 @@ fn no_web_page_can_drive_a_server_without_tokens() {
             &[("Content-Type", ty)],
             Some(br#"{"command": "id"}"#),
         );
-        assert_eq!((r.status, r.code().as_str()), (415, "UNSUPPORTED_MEDIA_TYPE"), "{ty}");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (415, "UNSUPPORTED_MEDIA_TYPE"),
+            "{ty}"
+        );
     }
     for ty in ["text/plain", "application/x-www-form-urlencoded"] {
         let r = request(
@@ -1313,7 +1332,11 @@ fn no_web_page_can_drive_a_server_without_tokens() {
     assert_eq!(sandbox_count(&s), 1, "only the test's own sandbox exists");
     // What a local client sends still works: every loopback name, any case, with or
     // without the port; JSON with a charset; raw data as octet-stream.
-    for host in [format!("localhost:{port}"), format!("[::1]:{port}"), "LocalHost".into()] {
+    for host in [
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        "LocalHost".into(),
+    ] {
         let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", &host)], None);
         assert_eq!(r.status, 200, "{host}");
     }
@@ -1346,9 +1369,21 @@ fn allowed_hosts_and_cors_origins_are_opt_in() {
             "http://app.example:3000",
         ],
     );
-    let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", "dev.example:8080")], None);
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Host", "dev.example:8080")],
+        None,
+    );
     assert_eq!(r.status, 200);
-    let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Host", "other.example")], None);
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Host", "other.example")],
+        None,
+    );
     assert_eq!(r.status, 403);
     // A preflight from the allowed origin: 204 with what a dashboard needs.
     let r = request(
@@ -1358,12 +1393,18 @@ fn allowed_hosts_and_cors_origins_are_opt_in() {
         &[
             ("Origin", "http://app.example:3000"),
             ("Access-Control-Request-Method", "POST"),
-            ("Access-Control-Request-Headers", "authorization, content-type"),
+            (
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            ),
         ],
         None,
     );
     assert_eq!(r.status, 204);
-    assert_eq!(r.headers["access-control-allow-origin"], "http://app.example:3000");
+    assert_eq!(
+        r.headers["access-control-allow-origin"],
+        "http://app.example:3000"
+    );
     let allowed = r.headers["access-control-allow-headers"].to_ascii_lowercase();
     for h in ["authorization", "content-type", "last-event-id"] {
         assert!(allowed.contains(h), "{allowed}");
@@ -1391,7 +1432,10 @@ fn allowed_hosts_and_cors_origins_are_opt_in() {
         None,
     );
     assert_eq!(r.status, 200);
-    assert_eq!(r.headers["access-control-allow-origin"], "http://app.example:3000");
+    assert_eq!(
+        r.headers["access-control-allow-origin"],
+        "http://app.example:3000"
+    );
     assert_eq!(r.headers["vary"], "Origin");
 }
 
@@ -1408,7 +1452,10 @@ fn bad_cors_and_host_options_are_usage_errors() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(args[0]),
+            "{args:?}"
+        );
     }
 }
 
@@ -1426,16 +1473,33 @@ fn with_tokens_the_token_comes_before_the_route_table_and_origins() {
     .unwrap();
     let s = Server::start("token-first", &["--tokens", file.to_str().unwrap()]);
     // No token: 401 on every path, known or not.
-    for path in ["/v1/sandboxes", "/v1/nope", "/admin", "/v1/sandboxes/x/processes/y"] {
+    for path in [
+        "/v1/sandboxes",
+        "/v1/nope",
+        "/admin",
+        "/v1/sandboxes/x/processes/y",
+    ] {
         let r = request(&s.addr, "GET", path, &[], None);
         assert_eq!(r.status, 401, "{path}");
     }
     // The scheme is case-insensitive; with a valid token an unknown route is 404.
     for scheme in ["bearer", "BEARER", "Bearer"] {
         let auth = format!("{scheme} tok-first-1");
-        let r = request(&s.addr, "GET", "/v1/sandboxes", &[("Authorization", &auth)], None);
+        let r = request(
+            &s.addr,
+            "GET",
+            "/v1/sandboxes",
+            &[("Authorization", &auth)],
+            None,
+        );
         assert_eq!(r.status, 200, "{scheme}");
-        let r = request(&s.addr, "GET", "/v1/nope", &[("Authorization", &auth)], None);
+        let r = request(
+            &s.addr,
+            "GET",
+            "/v1/nope",
+            &[("Authorization", &auth)],
+            None,
+        );
         assert_eq!(r.status, 404, "{scheme}");
     }
     // With tokens any Host is answered (the token protects), but no foreign Origin.
@@ -1478,7 +1542,8 @@ fn an_event_stream_ends_for_good_after_the_exit() {
     assert_eq!(r.status, 204);
     // One that missed the exit (it saw the last output only) gets the exit once more.
     let before = events[events.len() - 2].0.to_string();
-    let again = sse_events(&request(&s.addr, "GET", &url, &[("Last-Event-ID", &before)], None).text());
+    let again =
+        sse_events(&request(&s.addr, "GET", &url, &[("Last-Event-ID", &before)], None).text());
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].1["type"], "exit");
 }

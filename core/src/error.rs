@@ -159,7 +159,10 @@ mod tests {
         );
         assert_eq!(ErrorCode::SessionNotFound.class_name(), "SessionError");
         assert_eq!(ErrorCode::CommandTimeout.as_str(), "COMMAND_TIMEOUT");
-        assert_eq!(ErrorCode::CommandTimeout.class_name(), "CommandTimeoutError");
+        assert_eq!(
+            ErrorCode::CommandTimeout.class_name(),
+            "CommandTimeoutError"
+        );
         let e = Error::not_found("web");
         assert_eq!(
             e.to_string(),

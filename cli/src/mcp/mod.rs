@@ -15,14 +15,14 @@ mod tools;
 use procwright::{Sandbox, SandboxOptions};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
+#[allow(deprecated)] // MCP logging: see notify.rs
+use rmcp::model::SetLevelRequestParams;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ContentBlock, Implementation, ServerCapabilities,
     ServerInfo,
 };
-#[allow(deprecated)] // MCP logging: see notify.rs
-use rmcp::model::SetLevelRequestParams;
-use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::service::RequestContext;
+use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
 use std::collections::HashMap;
 use std::io::Read;
@@ -93,8 +93,8 @@ impl ServerHandler for Server {
                 .enable_logging()
                 .build(),
         )
-            .with_server_info(Implementation::new("procwright", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS)
+        .with_server_info(Implementation::new("procwright", env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn call_tool(

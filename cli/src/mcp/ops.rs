@@ -98,13 +98,24 @@ impl Server {
         let p = self.sandbox.start_process(a.command, options).await?;
         self.remember(p.id(), 0);
         self.forget_old().await;
+        let heading = format!("started {}", status_line(&p));
         let wait = timeout(a.wait_ms, Duration::ZERO);
-        if !wait.is_zero() {
-            first_output(&p, wait).await?;
+        if wait.is_zero() {
+            // Nothing read: the output is all still unread, from cursor 0.
+            let answer = Answer::data(
+                heading,
+                Report {
+                    process: ProcessData::of(&p),
+                    output: String::new(),
+                    cursor: 0,
+                    matches: None,
+                    until: None,
+                },
+            );
+            return Ok((p, answer));
         }
-        let answer = self
-            .report_unread(&p, &format!("started {}", status_line(&p)))
-            .await?;
+        first_output(&p, wait).await?;
+        let answer = self.report_unread(&p, &heading).await?;
         Ok((p, answer))
     }
 

@@ -23,7 +23,10 @@ fn bounds(format: &str) -> Option<(Option<i64>, Option<u64>)> {
 
 /// Rewrites `schema` and everything in it to standard keywords.
 pub fn standardize(schema: &mut JsonObject) {
-    let format = schema.get("format").and_then(Value::as_str).map(str::to_owned);
+    let format = schema
+        .get("format")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if let Some((min, max)) = format.as_deref().and_then(bounds) {
         schema.remove("format");
         if let Some(min) = min {

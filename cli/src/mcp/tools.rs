@@ -281,7 +281,11 @@ impl Server {
 
     #[tool(
         description = "Write text to the stdin of a process started with stdin=true.",
-        annotations(read_only_hint = false, destructive_hint = false, open_world_hint = false)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            open_world_hint = false
+        )
     )]
     async fn write_stdin(&self, Parameters(a): Parameters<WriteArgs>) -> CallToolResult {
         respond(self.write(a).await)
@@ -289,7 +293,12 @@ impl Server {
 
     #[tool(
         description = "Close the stdin of a process started with stdin=true: it reads end of file (e.g. wc, cat, a REPL that exits on EOF).",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn close_stdin(&self, Parameters(a): Parameters<ProcessArgs>) -> CallToolResult {
         respond(self.close_input(a).await)

@@ -39,7 +39,8 @@ fn media_type(req: &Request) -> Option<String> {
 
 /// Whether a media type is JSON: `application/json` or a `+json` type.
 fn is_json(essence: &str) -> bool {
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn unsupported(message: String) -> ApiError {

@@ -13,8 +13,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use procwright::{
-    ErrorCode, LogEvent, LogEventKind, LogSince, LogStreamOptions, LogWaitOptions, Pattern, PortWaitOptions, RegexFlags,
-    StreamKind,
+    ErrorCode, LogEvent, LogEventKind, LogSince, LogStreamOptions, LogWaitOptions, Pattern,
+    PortWaitOptions, RegexFlags, StreamKind,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -71,9 +71,8 @@ pub async fn events(
         ..LogStreamOptions::default()
     };
     let stream = process.stream_logs_with(&options)?;
-    let retry = futures_util::stream::once(async {
-        Ok::<_, Infallible>(format!("retry: {RETRY_MS}\n\n"))
-    });
+    let retry =
+        futures_util::stream::once(async { Ok::<_, Infallible>(format!("retry: {RETRY_MS}\n\n")) });
     let frames = futures_util::stream::unfold(Some(stream), |state| async move {
         let mut s = state?;
         tokio::select! {

@@ -207,10 +207,22 @@ mod tests {
     #[test]
     fn without_tokens_only_loopback_and_allowed_hosts_pass() {
         let g = Guard::new(None, &["Dev.Example".into()], &[]);
-        for ok in ["localhost:1", "127.0.0.1:7070", "[::1]:9", "dev.example:443"] {
-            assert!(g.check_host(&headers(&[(header::HOST, ok)])).is_ok(), "{ok}");
+        for ok in [
+            "localhost:1",
+            "127.0.0.1:7070",
+            "[::1]:9",
+            "dev.example:443",
+        ] {
+            assert!(
+                g.check_host(&headers(&[(header::HOST, ok)])).is_ok(),
+                "{ok}"
+            );
         }
-        for bad in ["attacker.example", "127.0.0.1.nip.io:7070", "localhost.evil:1"] {
+        for bad in [
+            "attacker.example",
+            "127.0.0.1.nip.io:7070",
+            "localhost.evil:1",
+        ] {
             let e = g.check_host(&headers(&[(header::HOST, bad)])).unwrap_err();
             assert_eq!(e.status, StatusCode::FORBIDDEN, "{bad}");
         }

@@ -97,7 +97,11 @@ pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
         );
         return USAGE;
     }
-    if let Some(bad) = args.allow_host.iter().find(|h| h.is_empty() || h.contains(['/', ' '])) {
+    if let Some(bad) = args
+        .allow_host
+        .iter()
+        .find(|h| h.is_empty() || h.contains(['/', ' ']))
+    {
         eprintln!("procwright serve: --allow-host {bad:?} is not a host name");
         return USAGE;
     }

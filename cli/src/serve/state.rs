@@ -1,8 +1,8 @@
 //! What the server holds: its sandboxes (each a workspace plus a core `Sandbox`), the
 //! argv of each process (the REST records show it as started), and exposed ports.
 
-use super::guard::Guard;
 use super::error::ApiError;
+use super::guard::Guard;
 use axum::http::StatusCode;
 use procwright::{Process, ProcessStatus, Sandbox, SandboxOptions};
 use std::collections::HashMap;
