@@ -186,6 +186,8 @@ def test_shell_blocks_of_page(page, tmp_path):
         out = done.stdout
         assert '"process_id"' in out and "204" in out and '"state":"killed"' in out, out
         assert "401" in out, out
+        # The security model: foreign Host, foreign Origin, a simple body, a preflight.
+        assert "403\n403\n415\n204\n" in out, out
 
 
 def test_toml_blocks_have_a_page_with_shell_blocks():

@@ -33,15 +33,18 @@ use tokio::signal::unix::Signal as UnixSignal;
 
 /// What the server tells a model about using its tools.
 const INSTRUCTIONS: &str = "\
-Runs and watches background processes (dev servers, watchers, databases) and one-off commands. \
-start_process returns at once with an id; then wait_for_log or wait_for_port until it is ready. \
-read_logs returns only output not shown before (stdout and stderr interleaved), newest kept, \
-with a cursor; since=<cursor> pages forward from a cursor. get_process, wait_for_exit and \
-kill_process also show the output not shown before. exec runs a command to completion (tests, \
+Runs and watches background processes (dev servers, watchers, databases, REPLs) and one-off \
+commands. start_process returns at once with an id (with wait_ms, also its first output); then \
+wait_for_log, wait_for_port or wait_for (log, port or exit, whichever comes first) until it is \
+ready. read_logs returns only output not shown before (stdout and stderr interleaved), newest \
+kept, with a cursor; since=<cursor> pages forward from a cursor; grep= keeps matching lines. \
+get_process, wait_for_exit and kill_process also show the output not shown before. For a \
+process started with stdin=true: send_input writes and returns the reply (one REPL turn), \
+write_stdin writes, close_stdin ends its input. exec runs a command to completion (tests, \
 builds). Waits give up after 30 s unless timeout_ms says otherwise (at most 10 min); the \
 process keeps running. A failed call's text starts with an error code, e.g. PROCESS_NOT_FOUND, \
-PROCESS_READY_TIMEOUT, PROCESS_EXITED_BEFORE_READY, INVALID_ARGUMENT. Every process is killed \
-when this server ends.";
+PROCESS_READY_TIMEOUT, PROCESS_EXITED_BEFORE_READY, COMMAND_TIMEOUT, INVALID_ARGUMENT. When a \
+process ends, a log message says so. Every process is killed when this server ends.";
 
 /// Options of `procwright mcp`.
 #[derive(clap::Args, Debug)]
