@@ -598,11 +598,36 @@ def row_rest_load(t, q):
           f"{fmt(c['rest_ms'] / c['library_ms'])}x the library call", "", "")
     return res
 
+def row_mcp_rtt(t, q):
+    """`procwright mcp` driven by the official Python MCP SDK: a `tools/call` round trip
+    (`list_processes`), and the SDK's own `ping` round trip as the floor, alternated in
+    one session."""
+    n = 200 if q else 1000
+    script = os.path.join(HERE, "py", "mcp_rtt.py")
+    if not (os.path.exists(CLI_BIN) and os.path.exists(VENV_PY)):
+        t.add(18, "MCP `tools/call` round trip, official Python SDK", "n/a", "not built")
+        return {}
+    p = subprocess.run([VENV_PY, script, CLI_BIN, str(n)], capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        print(p.stderr[-2000:], file=sys.stderr)
+        t.add(18, "MCP `tools/call` round trip, official Python SDK", "n/a", "the SDK did not run")
+        return {}
+    r = json.loads(p.stdout)
+    t.add(18, f"MCP round trip through the official Python SDK `mcp` 2.3.0, default mode (ms, n={r['n']})",
+          "floor: the SDK's `ping` (no tool)", f"p50 {fmt(r['ping_p50_ms'], ' ms')}",
+          f"p99 {fmt(r['ping_p99_ms'], ' ms')}", "", "", "")
+    over = r["p50_ms"] - r["ping_p50_ms"]
+    t.add(18, "", "procwright mcp `tools/call` `list_processes`", f"p50 {fmt(r['p50_ms'], ' ms')}",
+          f"p99 {fmt(r['p99_ms'], ' ms')}", f"{fmt(r['p50_ms'] / r['ping_p50_ms'])}x ping, +{fmt(over, ' ms')}",
+          "p50 ≤0.3 ms", verdict(r["p50_ms"] <= 0.3))
+    return r
+
+
 ROWS = {1: row_throughput, 2: row_spawn, 3: row_logwait, 4: row_portwait, 5: row_scale,
         6: row_membound, 7: row_status, 8: row_contention, 9: row_session_exec,
         10: row_stdin, 11: row_pty_echo, 12: row_tree_kill, 13: row_logs_since,
         14: row_anyport, 15: row_list_ports, 16: row_cli_run,
-        17: row_rest_load}
+        17: row_rest_load, 18: row_mcp_rtt}
 
 
 def machine():

@@ -22,7 +22,7 @@ log "installing the npm peers into benches/node_modules"
 if [ -f pyproject.toml ] && [ -d bindings-python ] && [ -f bindings-python/Cargo.toml ]; then
   log "building the Python package (release) into benches/.venv"
   if ( [ -x benches/.venv/bin/python ] || python3 -m venv benches/.venv ) &&
-     benches/.venv/bin/python -m pip install --quiet --disable-pip-version-check maturin &&
+     benches/.venv/bin/python -m pip install --quiet --disable-pip-version-check maturin "mcp==2.3.0" &&
      rm -rf benches/.venv/wheels &&
      benches/.venv/bin/maturin build --quiet --release --out benches/.venv/wheels >&2 &&
      benches/.venv/bin/python -m pip install --quiet --disable-pip-version-check \

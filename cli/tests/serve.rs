@@ -778,10 +778,7 @@ fn stdin_exec_and_ports() {
     );
     assert!(j["duration_ms"].as_u64().is_some());
     let r = s.post(&exec, r#"{"command": "sleep 30", "timeout_ms": 100}"#);
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (408, "PROCESS_READY_TIMEOUT")
-    );
+    assert_eq!((r.status, r.code().as_str()), (408, "COMMAND_TIMEOUT"));
     let r = s.post(&exec, r#"{"command": ""}"#);
     assert_eq!((r.status, r.code().as_str()), (400, "INVALID_COMMAND"));
 
