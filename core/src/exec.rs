@@ -194,9 +194,11 @@ pub(crate) async fn session_exec(
         let s = sessions
             .get(session)
             .ok_or_else(|| crate::session::not_found(session))?;
+        let mut env = crate::command::merged_env(&[&sandbox.env, &s.env]);
+        crate::tree::set_tag(&mut env, &s.tag);
         let spec = crate::shell::ShellSpec {
             program: sandbox.shell.clone(),
-            env: crate::command::merged_env(&[&sandbox.env, &s.env]),
+            env,
             cwd: s.cwd.clone().or_else(|| sandbox.cwd.clone()),
         };
         (s.shell.clone(), s.shell_pid.clone(), spec)

@@ -609,9 +609,15 @@ impl Process {
 /// `deadline` (then waiting a little more for the kernel to finish them). One `/proc`
 /// pass per check, whatever the number of tags.
 pub(crate) async fn wait_tagged(tags: &[&str], deadline: Option<Instant>) {
+    wait_tagged_except(tags, &[], deadline).await
+}
+
+/// [`wait_tagged`], leaving the processes `except` alone.
+async fn wait_tagged_except(tags: &[&str], except: &[u32], deadline: Option<Instant>) {
     let mut killed: Option<Instant> = None;
     loop {
-        let left = crate::tree::tagged(tags);
+        let mut left = crate::tree::tagged(tags);
+        left.retain(|(pid, _)| !except.contains(pid));
         if left.is_empty() {
             return;
         }
@@ -649,6 +655,23 @@ pub(crate) async fn sweep_tagged(
         wait_tagged(tags, deadline).await;
     }
     late
+}
+
+/// Signals what carries `tag`, but for the processes `except`, and waits until it is
+/// gone (SIGKILL at `deadline`): the leftovers of processes that have no record.
+pub(crate) async fn sweep_leftovers(
+    tag: &str,
+    except: &[u32],
+    signal: Signal,
+    deadline: Option<Instant>,
+) {
+    let mut found = crate::tree::tagged(&[tag]);
+    found.retain(|(pid, _)| !except.contains(pid));
+    if found.is_empty() {
+        return;
+    }
+    crate::tree::signal_all(found.iter().map(|(p, _)| *p), signal);
+    wait_tagged_except(&[tag], except, deadline).await;
 }
 
 /// Kills many processes from synchronous code (drop, host exit): SIGTERM to every group,

@@ -102,16 +102,19 @@ pub(crate) struct SessionData {
     pub shell_pid: Arc<std::sync::atomic::AtomicU32>,
     /// Calls to the shell, in call order.
     pub turns: Arc<crate::turns::Turns>,
+    /// The tag of the shell and of everything it starts (`tree.rs`).
+    pub tag: String,
 }
 
 impl SessionData {
-    pub fn new(cwd: Option<PathBuf>, env: EnvChanges) -> SessionData {
+    pub fn new(cwd: Option<PathBuf>, env: EnvChanges, tag: String) -> SessionData {
         SessionData {
             cwd,
             env,
             shell: Arc::default(),
             shell_pid: Arc::default(),
             turns: Arc::default(),
+            tag,
         }
     }
 
@@ -263,6 +266,10 @@ impl Sandbox {
             s.kill_shell();
         }
         kill_many(procs).await;
+        // Everything the sandbox started carries its tag: leftovers of execs and of
+        // sessions' commands, whose records are gone, too.
+        let deadline = crate::duration::deadline(process::DEFAULT_KILL_TIMEOUT);
+        process::sweep_tagged(&[&inner.tag], &[], crate::signal::Signal::TERM, deadline).await;
         inner.records.settled().await;
     }
 

@@ -173,7 +173,26 @@ impl Scope {
     /// Kills every process of this scope, and what is left of the groups of ended ones;
     /// returns how many it signalled.
     pub async fn kill_all_processes(&self) -> usize {
-        kill_many(self.list_processes()).await
+        let killed = kill_many(self.list_processes()).await;
+        // What processes without a record left running: execs' and auto-cleaned
+        // processes' for the sandbox; a session's commands' (but not its shell).
+        let (tag, shell) = match self.session_id() {
+            None => (crate::tree::forgotten_tag(&self.sandbox.tag), None),
+            Some(id) => {
+                let sessions = self.sandbox.sessions.lock().unwrap();
+                match sessions.get(id) {
+                    Some(s) => (
+                        s.tag.clone(),
+                        Some(s.shell_pid.load(std::sync::atomic::Ordering::SeqCst)),
+                    ),
+                    None => return killed,
+                }
+            }
+        };
+        let deadline = crate::duration::deadline(DEFAULT_KILL_TIMEOUT);
+        let except: Vec<u32> = shell.into_iter().filter(|p| *p != 0).collect();
+        crate::process::sweep_leftovers(&tag, &except, Signal::TERM, deadline).await;
+        killed
     }
 
     /// Forgets those of `ids` that have ended and whose whole trees have ended too,

@@ -73,7 +73,8 @@ pub(crate) fn create(sandbox: &Arc<Inner>, options: SessionOptions) -> Result<Se
             format!("session {id:?} already exists"),
         ));
     }
-    sessions.insert(id.clone(), SessionData::new(options.cwd, options.env));
+    let tag = crate::tree::session_tag(&sandbox.tag);
+    sessions.insert(id.clone(), SessionData::new(options.cwd, options.env, tag));
     Ok(handle(sandbox, &id))
 }
 
@@ -86,10 +87,13 @@ pub(crate) fn get(sandbox: &Arc<Inner>, id: &str) -> Result<Session> {
 }
 
 pub(crate) async fn delete(sandbox: &Arc<Inner>, id: &str) -> Result<()> {
-    match sandbox.sessions.lock().unwrap().remove(id) {
-        Some(s) => s.kill_shell(),
+    let tag = match sandbox.sessions.lock().unwrap().remove(id) {
+        Some(s) => {
+            s.kill_shell();
+            s.tag
+        }
         None => return Err(not_found(id)),
-    }
+    };
     let mine: Vec<Process> = sandbox
         .records
         .list()
@@ -97,6 +101,9 @@ pub(crate) async fn delete(sandbox: &Arc<Inner>, id: &str) -> Result<()> {
         .filter(|p| p.session_id() == Some(id))
         .collect();
     kill_many(mine).await;
+    // What the shell's commands left running (`cmd &`, `setsid cmd`) carries its tag.
+    let deadline = crate::duration::deadline(crate::process::DEFAULT_KILL_TIMEOUT);
+    crate::process::sweep_tagged(&[&tag], &[], crate::signal::Signal::TERM, deadline).await;
     Ok(())
 }
 

@@ -97,7 +97,7 @@ pub(crate) async fn start(
         None => None,
     };
     let store = LogStore::new(log_limit, file);
-    let tag = format!("{}-{}", sandbox.tag, TAGS.fetch_add(1, Ordering::Relaxed));
+    let tag = crate::tree::process_tag(&sandbox.tag, options.auto_cleanup);
     let process = Process::new(
         id.clone(),
         tag.clone(),
@@ -128,14 +128,7 @@ pub(crate) async fn start(
         None => command::merged_env(&[&sandbox.env, &session_env, &options.env]),
     };
     // The tag that lets `kill` find what leaves the group (see `tree.rs`).
-    let inherited = env
-        .iter()
-        .position(|(k, _)| k == crate::tree::TAG_VAR)
-        .map(|i| env.swap_remove(i).1);
-    env.push((
-        crate::tree::TAG_VAR.into(),
-        crate::tree::child_value(inherited.as_deref(), &tag).into(),
-    ));
+    crate::tree::set_tag(&mut env, &tag);
     let spec = SpawnSpec {
         program,
         args,
@@ -287,9 +280,6 @@ fn validate_id(id: &str) -> Result<()> {
     }
     Ok(())
 }
-
-/// Process numbers within the host, for tags.
-static TAGS: AtomicU64 = AtomicU64::new(0);
 
 /// A unique `proc_` id: 24 hex digits, as the REST API the contract follows uses.
 fn new_id() -> String {

@@ -2,16 +2,62 @@
 //! tag `PROCWRIGHT_TAG`, so what left the group (`setsid`, a double-forked daemon) is
 //! still found, under `/proc`, by the tag it inherited.
 //!
-//! A tag is `<host pid>-<sandbox>-<process>`. A process started inside one that already
-//! carries a tag (procwright run by a procwright process) gets the inherited value, `:`,
-//! and its own, so the outer kill reaches it too. Only processes of the same user can be
+//! A tag is `<host pid>-<sandbox>-<process>`, so the sandbox's own tag (`<host
+//! pid>-<sandbox>`) matches every process it started. Two kinds of processes have
+//! no record to be found by once they end, so their tags group them where a kill can
+//! still reach what they leave behind: processes forgotten at their exit (`exec`,
+//! `autoCleanup`) are `<sandbox>-x-<n>`, swept by `killAllProcesses`; a session's shell
+//! is `<sandbox>-s<n>`, and everything a `session.exec` starts inherits it, swept when
+//! the session is deleted. `destroy` sweeps the sandbox's whole tag.
+//!
+//! A process started inside one that already carries a tag (procwright run by a
+//! procwright process) gets the inherited value, `:`, and its own, so the outer kill
+//! reaches it too. Only processes of the same user can be
 //! read this way (the kernel hides another user's environment), and a process that
 //! clears its environment before exec is out of reach: the group kill still applies.
 
 use crate::signal::Signal;
+use std::ffi::OsString;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The variable every started process carries.
 pub const TAG_VAR: &str = "PROCWRIGHT_TAG";
+
+/// Process and session numbers within the host, for tags.
+static NUMBERS: AtomicU64 = AtomicU64::new(0);
+
+/// The tag of a new process of the sandbox tagged `sandbox`; `forgotten`: its record
+/// goes when it ends, so its tag is under [`forgotten_tag`].
+pub(crate) fn process_tag(sandbox: &str, forgotten: bool) -> String {
+    let n = NUMBERS.fetch_add(1, Ordering::Relaxed);
+    if forgotten {
+        format!("{}-{n}", forgotten_tag(sandbox))
+    } else {
+        format!("{sandbox}-{n}")
+    }
+}
+
+/// The tag under which a sandbox's forgotten-at-exit processes are.
+pub(crate) fn forgotten_tag(sandbox: &str) -> String {
+    format!("{sandbox}-x")
+}
+
+/// The tag of a new session's shell in the sandbox tagged `sandbox`.
+pub(crate) fn session_tag(sandbox: &str) -> String {
+    format!("{sandbox}-s{}", NUMBERS.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Sets `own` as the tag in `env`, under the value it would inherit from there.
+pub(crate) fn set_tag(env: &mut Vec<(OsString, OsString)>, own: &str) {
+    let inherited = env
+        .iter()
+        .position(|(k, _)| k == TAG_VAR)
+        .map(|i| env.swap_remove(i).1);
+    env.push((
+        TAG_VAR.into(),
+        child_value(inherited.as_deref(), own).into(),
+    ));
+}
 
 /// The value a child started with `own` gets, given what it inherits.
 pub(crate) fn child_value(inherited: Option<&std::ffi::OsStr>, own: &str) -> String {

@@ -166,3 +166,63 @@ async fn a_shell_that_waits_for_an_escapee_is_killed_not_completed() {
     }
     sb.destroy().await;
 }
+
+/// Leaves two processes behind: one in the background, one that left the group.
+const LEAVE_TWO: &str = "sleep 1000 >/dev/null 2>&1 & setsid sleep 1000 >/dev/null 2>&1 & echo ok";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_sessions_commands_leave_carries_its_tag_and_dies_with_it() {
+    let sb = sandbox();
+    let m = mark("session");
+    let options = || SessionOptions {
+        env: env(&[("PW_TREE_MARK", Some(&m))]),
+        ..Default::default()
+    };
+    let s = sb.create_session(options()).unwrap();
+    let r = s.exec("echo ${PROCWRIGHT_TAG-NONE}", ExecOptions::default()).await.unwrap();
+    assert!(r.stdout.starts_with(&format!("{}-", std::process::id())), "{:?}", r.stdout);
+    // killAllProcesses of the session: its commands' leftovers go, the shell stays.
+    s.exec(LEAVE_TWO, ExecOptions::default()).await.unwrap();
+    s.exec("export PW_KEPT=yes", ExecOptions::default()).await.unwrap();
+    assert!(eventually(HANG, || live_with_env("PW_TREE_MARK", &m).len() >= 3).await);
+    within(HANG, "kill all", s.kill_all_processes()).await;
+    let r = s.exec("echo $PW_KEPT", ExecOptions::default()).await.unwrap();
+    assert_eq!(r.stdout, "yes\n", "the shell and its state survive kill-all");
+    let left = live_with_env("PW_TREE_MARK", &m);
+    assert_eq!(left.len(), 1, "only the shell is left: {left:?}");
+    // Deleting the session: the shell and everything its commands left.
+    s.exec(LEAVE_TWO, ExecOptions::default()).await.unwrap();
+    within(HANG, "delete", sb.delete_session(s.id())).await.unwrap();
+    let left = live_with_env("PW_TREE_MARK", &m);
+    assert!(left.is_empty(), "survivors of delete: {left:?}");
+    // Destroying the sandbox, with the session still there.
+    let s = sb.create_session(options()).unwrap();
+    s.exec(LEAVE_TWO, ExecOptions::default()).await.unwrap();
+    within(HANG, "destroy", sb.destroy()).await;
+    let left = live_with_env("PW_TREE_MARK", &m);
+    assert!(left.is_empty(), "survivors of destroy: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_an_exec_leaves_dies_with_kill_all_and_destroy() {
+    let sb = sandbox();
+    let m = mark("exec-left");
+    let options = || ExecOptions {
+        env: env(&[("PW_TREE_MARK", Some(&m))]),
+        ..Default::default()
+    };
+    for round in 0..2 {
+        let r = sb.exec(LEAVE_TWO, options()).await.unwrap();
+        assert_eq!(r.stdout, "ok\n");
+        assert!(eventually(HANG, || live_with_env("PW_TREE_MARK", &m).len() == 2).await);
+        // The exec's record is gone; its leftovers are the sandbox's all the same.
+        assert!(sb.list_processes().is_empty());
+        if round == 0 {
+            within(HANG, "kill all", sb.kill_all_processes()).await;
+        } else {
+            within(HANG, "destroy", sb.destroy()).await;
+        }
+        let left = live_with_env("PW_TREE_MARK", &m);
+        assert!(left.is_empty(), "round {round}: survivors {left:?}");
+    }
+}
