@@ -108,7 +108,12 @@ impl Shell {
         pid: std::sync::Arc<std::sync::atomic::AtomicU32>,
     ) -> Result<Shell> {
         use std::os::unix::fs::DirBuilderExt;
-        let dir = std::env::temp_dir().join(format!("procwright-session-{}", nonce()));
+        // Named for the host, so the watchdog removes it if the host dies (watchdog.rs).
+        let dir = std::env::temp_dir().join(format!(
+            "procwright-session-{}-{}",
+            std::process::id(),
+            nonce()
+        ));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)

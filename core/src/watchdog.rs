@@ -45,8 +45,9 @@ const PIPE_SIZE: usize = 1024 * 1024;
 /// `/bin/sh` cannot turn into a loop of restarts.
 const RESTART_AFTER: Duration = Duration::from_secs(1);
 
-/// Run by `/bin/sh`: POSIX sh only (tried with dash and bash), and `sleep` the one
-/// outside command, used only once the host is gone. One variable per group keeps
+/// Run by `/bin/sh` with the host's pid and its temporary folder: POSIX sh only (tried
+/// with dash and bash), and `rm` and `sleep` the only outside commands, used only once
+/// the host is gone. One variable per group keeps
 /// adding and forgetting cheap however many groups there are.
 const SCRIPT: &str = r#"# procwright watchdog: kills what its host started once the host is gone
 trap '' HUP INT QUIT PIPE TERM
@@ -59,6 +60,10 @@ while read -r line; do
     -*) unset "g_$g" ;;
   esac
 done
+# The host's session folders (shell.rs): their last command and its output.
+set +f
+rm -rf -- "$2/procwright-session-$1-"* 2>/dev/null
+set -f
 groups=
 for v in $(set); do
   case $v in g_[0-9]*=*) v=${v%%=*}; groups="$groups ${v#g_}" ;; esac
@@ -273,6 +278,7 @@ impl Dog {
         let mut cmd = std::process::Command::new("/bin/sh");
         let host = std::process::id().to_string();
         cmd.args(["-c", SCRIPT, "procwright-watchdog", &host])
+            .arg(std::env::temp_dir())
             .env_clear()
             // For `sleep`, wherever this system keeps it.
             .env(

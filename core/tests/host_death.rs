@@ -7,6 +7,7 @@
 
 mod common;
 use common::*;
+use procwright::{ExecOptions, SessionOptions};
 use rustix::process::{Pid, Signal};
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStdout, Stdio};
@@ -58,6 +59,26 @@ fn be_the_host(mode: Mode) -> ! {
             .await
             .unwrap();
         ended.wait_for_exit(Some(HANG)).await.unwrap();
+        // What a session's command and an exec leave running have no record at all.
+        let session = sb.create_session(SessionOptions::default()).unwrap();
+        let left_by_session = session
+            .exec(
+                "setsid sleep 300 >/dev/null 2>&1 & echo $!",
+                ExecOptions::default(),
+            )
+            .await
+            .unwrap();
+        let left_by_exec = sb
+            .exec(
+                "sleep 300 >/dev/null 2>&1 & echo $!",
+                ExecOptions::default(),
+            )
+            .await
+            .unwrap();
+        let leftovers: Vec<u32> = [left_by_session.stdout, left_by_exec.stdout]
+            .iter()
+            .map(|s| s.trim().parse().unwrap())
+            .collect();
         let groups: Vec<u32> = [&plain, &tree, &stubborn, &ended]
             .iter()
             .map(|p| p.pid().unwrap())
@@ -73,13 +94,14 @@ fn be_the_host(mode: Mode) -> ! {
             let replaced = || watchdogs().iter().any(|w| !old.contains(w));
             assert!(eventually(HANG, replaced).await, "no new watchdog");
         }
+        std::mem::forget(session);
         std::mem::forget(sb);
-        (groups, escapee)
+        (groups, escapee, leftovers)
     });
-    let (groups, escapee) = groups;
+    let (groups, escapee, leftovers) = groups;
     let list: Vec<String> = groups.iter().map(u32::to_string).collect();
     println!("GROUPS {}", list.join(" "));
-    println!("ESCAPEES {escapee}");
+    println!("ESCAPEES {escapee} {} {}", leftovers[0], leftovers[1]);
     if mode == Mode::Fork {
         // No runtime threads when forking: the child has only the forking thread.
         drop(rt);
@@ -186,7 +208,7 @@ impl Host {
         host.groups = host.read("GROUPS");
         assert_eq!(host.groups.len(), 4, "the host printed no groups");
         host.escapees = host.read("ESCAPEES");
-        assert_eq!(host.escapees.len(), 1, "the host printed no escapee");
+        assert_eq!(host.escapees.len(), 3, "the host printed no escapees");
         host
     }
 
@@ -257,6 +279,17 @@ fn survivors(pids: &[u32]) -> Vec<u32> {
     }
 }
 
+/// The session folders of host `pid` in the temporary folder.
+fn session_dirs(pid: u32) -> Vec<String> {
+    let prefix = format!("procwright-session-{pid}-");
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix))
+        .collect()
+}
+
 fn host_killed_by(test_name: &str, mode: Mode, sig: Signal) {
     let mut host = Host::run(test_name, mode);
     let pids = host.members();
@@ -267,12 +300,23 @@ fn host_killed_by(test_name: &str, mode: Mode, sig: Signal) {
         pids.contains(&host.escapees[0]),
         "the escapee is not running"
     );
+    let host_pid = host.child.id();
+    assert!(
+        !session_dirs(host_pid).is_empty(),
+        "the host's session has no folder"
+    );
     host.kill_with(sig);
     let left = survivors(&pids);
     assert!(
         left.is_empty(),
         "still running {GONE_WITHIN:?} after the host died: {left:?}"
     );
+    // The session's folder (its last command and output) goes with the host.
+    let until = Instant::now() + GONE_WITHIN;
+    while !session_dirs(host_pid).is_empty() && Instant::now() < until {
+        std::thread::sleep(ms(20));
+    }
+    assert_eq!(session_dirs(host_pid), Vec::<String>::new());
 }
 
 #[test]

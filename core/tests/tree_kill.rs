@@ -179,20 +179,37 @@ async fn what_a_sessions_commands_leave_carries_its_tag_and_dies_with_it() {
         ..Default::default()
     };
     let s = sb.create_session(options()).unwrap();
-    let r = s.exec("echo ${PROCWRIGHT_TAG-NONE}", ExecOptions::default()).await.unwrap();
-    assert!(r.stdout.starts_with(&format!("{}-", std::process::id())), "{:?}", r.stdout);
+    let r = s
+        .exec("echo ${PROCWRIGHT_TAG-NONE}", ExecOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        r.stdout.starts_with(&format!("{}-", std::process::id())),
+        "{:?}",
+        r.stdout
+    );
     // killAllProcesses of the session: its commands' leftovers go, the shell stays.
     s.exec(LEAVE_TWO, ExecOptions::default()).await.unwrap();
-    s.exec("export PW_KEPT=yes", ExecOptions::default()).await.unwrap();
+    s.exec("export PW_KEPT=yes", ExecOptions::default())
+        .await
+        .unwrap();
     assert!(eventually(HANG, || live_with_env("PW_TREE_MARK", &m).len() >= 3).await);
     within(HANG, "kill all", s.kill_all_processes()).await;
-    let r = s.exec("echo $PW_KEPT", ExecOptions::default()).await.unwrap();
-    assert_eq!(r.stdout, "yes\n", "the shell and its state survive kill-all");
+    let r = s
+        .exec("echo $PW_KEPT", ExecOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout, "yes\n",
+        "the shell and its state survive kill-all"
+    );
     let left = live_with_env("PW_TREE_MARK", &m);
     assert_eq!(left.len(), 1, "only the shell is left: {left:?}");
     // Deleting the session: the shell and everything its commands left.
     s.exec(LEAVE_TWO, ExecOptions::default()).await.unwrap();
-    within(HANG, "delete", sb.delete_session(s.id())).await.unwrap();
+    within(HANG, "delete", sb.delete_session(s.id()))
+        .await
+        .unwrap();
     let left = live_with_env("PW_TREE_MARK", &m);
     assert!(left.is_empty(), "survivors of delete: {left:?}");
     // Destroying the sandbox, with the session still there.
