@@ -200,7 +200,18 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String], stop: signals::Sto
     if let Some(path) = &log {
         eprintln!("procwright: services' output goes to {}", path.display());
     }
-    let stack = match stack::start(&config, sink, colour).await {
+    let signals::Stop {
+        mut interrupt,
+        mut terminate,
+    } = stop;
+    // A signal while the services start stops everything at once (what was started is
+    // killed on the way out, as for any exit), as `up` does.
+    let started = tokio::select! {
+        r = stack::start(&config, sink, colour) => r,
+        _ = interrupt.recv() => { eprintln!("procwright: interrupted while starting"); return 130 }
+        _ = terminate.recv() => { eprintln!("procwright: terminated while starting"); return 143 }
+    };
+    let stack = match started {
         Ok(s) => s,
         Err((s, why)) => {
             eprintln!("procwright: {why}");
@@ -211,10 +222,6 @@ async fn run_with(file: &Path, verbose: bool, cmd: &[String], stop: signals::Sto
     // Ctrl-C at the terminal reaches CMD too (same foreground group): CMD decides, and
     // the services are stopped once it has ended. SIGTERM to procwright alone is passed
     // on to CMD.
-    let signals::Stop {
-        mut interrupt,
-        mut terminate,
-    } = stop;
     let [stdin, stdout, stderr] = terminal::stdio();
     let status = match tokio::process::Command::new(&cmd[0])
         .args(&cmd[1..])

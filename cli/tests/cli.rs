@@ -423,3 +423,47 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn a_signal_while_run_waits_for_readiness_stops_everything_at_once() {
+    for (sig, code) in [(15, 143), (2, 130)] {
+        let d = Dir::new(&format!("runwait{sig}"));
+        // Never ready, and no timeout: only the signal can end the wait.
+        d.file("[services.s]\ncommand = \"echo $$ > s.pid; exec sleep 300\"\nready = { log = \"never printed\" }\n");
+        let mut run = Command::new(BIN)
+            .args(["run", "--", "touch", "cmd.ran"])
+            .current_dir(&d.0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while d.read("s.pid").is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let service: i32 = d.read("s.pid").trim().parse().unwrap();
+        unsafe { libc_kill(run.id() as i32, sig) };
+        // A hang guard: the old code never ended.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = run.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = run.kill();
+                panic!("signal {sig}: run still waiting for readiness");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(code), "signal {sig}");
+        assert!(
+            !d.0.join("cmd.ran").exists(),
+            "CMD ran without its services"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while alive(service) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(service), "signal {sig}: the service survived");
+    }
+}
