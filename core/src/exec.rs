@@ -208,7 +208,7 @@ pub(crate) async fn session_exec(
             "env name {bad:?} cannot be set in a session's shell: names there are letters, digits and _"
         )));
     }
-    let scoped = scope_prelude(options.cwd.as_deref(), &options.env);
+    let scoped = scope_prelude(&sandbox.shell, options.cwd.as_deref(), &options.env);
     let text = command.display();
     let started = Instant::now();
     let mut guard = shell.lock().await;
@@ -266,20 +266,30 @@ fn tail(data: Vec<u8>, max: usize) -> (String, u64) {
 }
 
 /// The shell text that sets a per-call cwd and env inside the subshell, or `None`.
-fn scope_prelude(cwd: Option<&std::path::Path>, env: &EnvChanges) -> Option<String> {
+fn scope_prelude(
+    shell: &std::path::Path,
+    cwd: Option<&std::path::Path>,
+    env: &EnvChanges,
+) -> Option<String> {
     if cwd.is_none() && env.is_empty() {
         return None;
     }
     let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let safe = |name: &str| crate::shell::safe(shell, name);
     let mut p = String::new();
     if let Some(c) = cwd {
-        p.push_str(&format!("cd {} || exit 1; ", q(&c.to_string_lossy())));
+        p.push_str(&format!(
+            "{} -- {} || {} 1; ",
+            safe("cd"),
+            q(&c.to_string_lossy()),
+            safe("exit")
+        ));
     }
     for (k, v) in env.iter() {
         // Checked by the caller: a name is a shell identifier.
         match v {
-            Some(v) => p.push_str(&format!("export {k}={}; ", q(v))),
-            None => p.push_str(&format!("unset {k}; ")),
+            Some(v) => p.push_str(&format!("{} {k}={}; ", safe("export"), q(v))),
+            None => p.push_str(&format!("{} {k}; ", safe("unset"))),
         }
     }
     Some(p)

@@ -7,8 +7,22 @@
 //! (mode 0700) and sends one line of its own:
 //!
 //! ```sh
-//! . '<dir>/cmd' <'<input>' >'<dir>/out' 2>'<dir>/err'; printf '%s %d\n' '<nonce>' "$?"
+//! \builtin printf '%s 0\n' '<nonce>+' >&63; \builtin . '<dir>/cmd' <'<input>' >|'<dir>/out' 2>|'<dir>/err'; __procwright_status=$?; >|'<dir>/end-<nonce>-'"$__procwright_status"; \builtin printf '%s %d\n' '<nonce>' "$__procwright_status" >&63
 //! ```
+//!
+//! - Nothing in it can be shadowed by the user's shell state: every command is
+//!   `\builtin` (bash: the backslash defeats aliases, `builtin` defeats functions; other
+//!   shells get `\command`, and a bare `\.`, which POSIX shells do not let functions
+//!   replace); redirections are `>|`, which `set -o noclobber` does not refuse; the
+//!   status goes to fd 63 (9 outside bash), a copy of the shell's first stdout made
+//!   before any user code ran, so `exec >/dev/null` does not swallow it; and nothing
+//!   depends on `PATH`, `IFS` or an unset variable.
+//! - State no protocol can get past (a function named `builtin`, fd 63 closed) is caught:
+//!   the first line says the shell took the command; a shell that does not say so
+//!   within 5 s is replaced and the command runs in a fresh one. The status is also
+//!   left as the name of an empty file, made by a redirection alone: a turn whose status
+//!   line is late finds it there, and the shell is replaced after it (the next call
+//!   reports `shellRestarted`). Never a hang, never a silent wrong answer.
 //!
 //! - The command is *sourced*, never pasted into the stream, so no text of the user's
 //!   (an unbalanced quote, a here-document, a line that looks like our marker) can
@@ -37,6 +51,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
+
+/// How long an idle shell may take to say it took a command: one that does not is
+/// replaced (its state has broken the protocol), which only a very slow DEBUG trap
+/// could otherwise cause.
+const TAKE_WITHIN: Duration = Duration::from_secs(5);
+
+/// How often a turn whose status line is late looks for its status file.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
+
+/// The shell variable that holds a turn's status between the command and the report.
+const STATUS_VAR: &str = "__procwright_status";
 
 /// How long the shell gets to report after a timed-out command's processes were killed.
 const AFTER_KILL: Duration = Duration::from_millis(500);
@@ -95,6 +120,34 @@ impl Drop for Shell {
 
 fn shell_error(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::ProcessError, message)
+}
+
+/// A command name as the protocol writes it in `shell`: out of reach of the user's
+/// aliases and functions (see the module doc).
+pub(crate) fn safe(shell: &Path, name: &str) -> String {
+    if is_bash(shell) {
+        format!("\\builtin {name}")
+    } else if name == "." {
+        "\\.".to_owned()
+    } else {
+        format!("\\command {name}")
+    }
+}
+
+fn is_bash(shell: &Path) -> bool {
+    shell
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("bash"))
+}
+
+/// The descriptor the status line goes to: a copy of the shell's first stdout.
+fn status_fd(shell: &Path) -> u8 {
+    // Past the 0-9 that scripts use (`exec 9>lock`); other shells take one digit only.
+    if is_bash(shell) {
+        63
+    } else {
+        9
+    }
 }
 
 /// `'text'` for the shell, with `'` written as `'\''`.
@@ -213,7 +266,9 @@ impl Shell {
     }
 
     /// Runs `command` in the shell (in a subshell when `scoped` is given, so a per-call
-    /// cwd or env does not change the shell), with `input` as its stdin.
+    /// cwd or env does not change the shell), with `input` as its stdin. A shell that
+    /// does not take the command (state that the protocol cannot get past, such as a
+    /// function named `builtin`) is replaced by a fresh one, which runs it.
     pub async fn run(
         &mut self,
         command: &str,
@@ -222,6 +277,34 @@ impl Shell {
         kill_timeout: Duration,
         scoped: Option<String>,
     ) -> Result<Outcome> {
+        let began = Instant::now();
+        let args = (command, input, kill_timeout, scoped.as_deref());
+        if let Some(outcome) = self.turn(args, timeout).await? {
+            return Ok(outcome);
+        }
+        self.live = None;
+        let left = timeout.map(|t| t.saturating_sub(began.elapsed()));
+        match self.turn(args, left).await? {
+            Some(outcome) => Ok(Outcome {
+                fresh: true,
+                ..outcome
+            }),
+            None => {
+                self.live = None;
+                Err(shell_error(
+                    "the session's shell does not take commands, even when new; the next call starts another",
+                ))
+            }
+        }
+    }
+
+    /// One turn: `None` when the shell did not start the command within [`TAKE_WITHIN`]
+    /// (nothing of it ran), so that the caller can replace the shell.
+    async fn turn(
+        &mut self,
+        (command, input, kill_timeout, scoped): (&str, Option<&[u8]>, Duration, Option<&str>),
+        timeout: Option<Duration>,
+    ) -> Result<Option<Outcome>> {
         // A shell that ended while idle (killed from outside) is replaced first.
         if self
             .live
@@ -236,8 +319,12 @@ impl Shell {
             self.start()?;
             self.started = true;
             // bash expands aliases only when told to; other shells ignore the line (their
-            // complaint goes to the shell's own stderr, which is discarded).
-            line.push_str("shopt -s expand_aliases 2>/dev/null\n");
+            // complaint goes to the shell's own stderr, which is discarded). The status
+            // descriptor is made before any user code runs.
+            line.push_str(&format!(
+                "shopt -s expand_aliases 2>/dev/null\nexec {}>&1\n",
+                status_fd(&self.spec.program)
+            ));
         }
         let (cmd, out, err, inp) = (
             self.dir.join("cmd"),
@@ -254,17 +341,29 @@ impl Shell {
             None => "/dev/null".to_owned(),
         };
         let nonce = nonce();
+        let shell = &self.spec.program;
+        let dot = safe(shell, ".");
         let source = match scoped {
-            Some(prelude) => format!("( {prelude} . {} )", quoted(&cmd)),
-            None => format!(". {}", quoted(&cmd)),
+            Some(prelude) => format!("( {prelude} {dot} {} )", quoted(&cmd)),
+            None => format!("{dot} {}", quoted(&cmd)),
         };
+        // First a line that says the shell took the command, then the command, then its
+        // status line.
+        let (printf, fd) = (safe(shell, "printf"), status_fd(shell));
+        // The status is also left as the name of an empty file, made by a redirection
+        // alone (no command to shadow), for when the status line cannot be printed.
+        let taken = format!("{nonce}+");
+        let end = quoted(&self.dir.join(format!("end-{nonce}-")));
         line.push_str(&format!(
-            "{source} <{input_path} >{} 2>{}; printf '%s %d\\n' '{nonce}' \"$?\"\n",
+            "{printf} '%s 0\\n' '{taken}' >&{fd}; {source} <{input_path} >|{} 2>|{}; \
+             {STATUS_VAR}=$?; >|{end}\"${STATUS_VAR}\"; {printf} '%s %d\\n' '{nonce}' \"${STATUS_VAR}\" >&{fd}\n",
             quoted(&out),
-            quoted(&err)
+            quoted(&err),
         ));
         let live = self.live.as_mut().expect("started above");
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let take_by = Instant::now() + TAKE_WITHIN;
+        let mut took = false;
         let sent = live.stdin.write_all(line.as_bytes()).await;
         let ended = |code: i32, this: &mut Shell| -> Result<Outcome> {
             this.live = None;
@@ -283,29 +382,56 @@ impl Shell {
             )));
         }
         loop {
-            let wait = async {
-                match deadline {
-                    Some(d) => tokio::time::timeout_at(d.into(), live.status.recv())
-                        .await
-                        .ok(),
-                    None => Some(live.status.recv().await),
-                }
+            let until = match (took, deadline) {
+                (false, Some(d)) => Some(d.min(take_by)),
+                (false, None) => Some(take_by),
+                (true, d) => d,
             };
-            match wait.await {
+            let look = Instant::now() + LOOK_EVERY;
+            let wake = until.map_or(look, |u| u.min(look));
+            let got = tokio::time::timeout_at(wake.into(), live.status.recv()).await;
+            let got = match got {
+                Ok(message) => Some(message),
+                // Late: the command ran and its status line did not come (its state broke
+                // printing it) if the status file is there; the shell is replaced.
+                Err(_) if Instant::now() < until.unwrap_or(far()) => {
+                    match status_file(&self.dir, &nonce) {
+                        Some(_) if !took => return Ok(None),
+                        Some(code) => {
+                            self.live = None;
+                            return Ok(Some(Outcome {
+                                stdout: std::fs::read(&out).unwrap_or_default(),
+                                stderr: std::fs::read(&err).unwrap_or_default(),
+                                exit_code: code,
+                                fresh,
+                            }));
+                        }
+                        None => continue,
+                    }
+                }
+                Err(_) => None,
+            };
+            match got {
+                Some(Some((n, _))) if n == taken => took = true,
                 Some(Some((n, code))) if n == nonce => {
-                    return Ok(Outcome {
+                    let _ = status_file(&self.dir, &nonce);
+                    return Ok(Some(Outcome {
                         stdout: std::fs::read(&out).unwrap_or_default(),
                         stderr: std::fs::read(&err).unwrap_or_default(),
                         exit_code: code,
                         fresh,
-                    })
+                    }));
+                }
+                // Not taken in time, though time is left: nothing of the command ran.
+                None if !took && deadline.map_or(true, |d| Instant::now() < d) => {
+                    return Ok(None);
                 }
                 // A line of someone else's: not our end.
                 Some(Some(_)) => continue,
                 // End of the shell's output: it exited (`exit N`) or was killed.
                 Some(None) => {
                     let code = wait_exit(&mut live.exited).await;
-                    return ended(code, self);
+                    return ended(code, self).map(Some);
                 }
                 None => {
                     let restarted = self.time_out(&nonce, kill_timeout).await;
@@ -374,9 +500,11 @@ impl Shell {
         let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).map_err(|e| {
             shell_error(format!("could not read the session shell's directory: {e}"))
         })?;
+        // `command -p`: the system's env, whatever the user did to PATH or to `env`.
+        let env_all = format!("{} -p env -0", safe(&self.spec.program, "command"));
         let o = self
             .run(
-                "env -0",
+                &env_all,
                 None,
                 Some(Duration::from_secs(10)),
                 Duration::from_secs(1),
@@ -394,10 +522,31 @@ impl Shell {
                     std::ffi::OsStr::from_bytes(&kv[eq + 1..]).to_owned(),
                 ))
             })
-            .filter(|(k, _)| k != "_" && k != "SHLVL" && k != "PWD" && k != "OLDPWD")
+            .filter(|(k, _)| {
+                !["_", "SHLVL", "PWD", "OLDPWD", STATUS_VAR]
+                    .iter()
+                    .any(|name| k == name)
+            })
             .collect();
         Ok(Some((cwd, env)))
     }
+}
+
+/// The status a turn left as a file name (`end-<nonce>-<status>`), which is removed.
+fn status_file(dir: &Path, nonce: &str) -> Option<i32> {
+    let prefix = format!("end-{nonce}-");
+    let entry = std::fs::read_dir(dir).ok()?.flatten().find(|e| {
+        e.file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(&prefix))
+    })?;
+    let _ = std::fs::remove_file(entry.path());
+    entry.file_name().to_str()?[prefix.len()..].parse().ok()
+}
+
+/// A time no deadline reaches.
+fn far() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365)
 }
 
 async fn wait_exit(exited: &mut tokio::sync::watch::Receiver<Option<i32>>) -> i32 {

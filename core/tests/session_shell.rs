@@ -105,7 +105,7 @@ async fn a_timeout_kills_the_command_and_restarts_the_shell_only_if_it_must() {
     let e = within(HANG, "timeout", timed("sleep 30"))
         .await
         .unwrap_err();
-    assert_eq!(e.code, ErrorCode::ProcessReadyTimeout);
+    assert_eq!(e.code, ErrorCode::CommandTimeout);
     assert!(!e.message.contains("restarted"), "{}", e.message);
     let r = run(&s, "echo \"[$PW_KEEP]\"").await;
     assert_eq!(r.stdout, "[1]\n", "the shell survived, with its state");
@@ -223,4 +223,122 @@ async fn start_process_uses_the_shells_cwd_and_env_and_delete_kills_the_shell() 
         eventually(HANG, || !pid_alive(pid)).await,
         "the shell outlived its session"
     );
+}
+
+/// Shell state a user may leave behind, each of which broke the protocol once (a
+/// silent empty answer or a hang): the protocol must not depend on any of it.
+const HOSTILE: [&str; 13] = [
+    "set -o noclobber",
+    "printf() { echo wrapped; }",
+    "alias printf=true",
+    "alias .=true",
+    "function . { echo hijacked; }",
+    "set -u",
+    "trap 'echo dbg' DEBUG",
+    "PROMPT_COMMAND='echo pc'",
+    "IFS=",
+    "exec >/dev/null",
+    "unset PATH",
+    "alias cd=true export=true unset=true; cd() { :; }",
+    "exec 9>/dev/null 3>&-",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordinary_shell_state_never_breaks_a_session() {
+    let sb = sandbox();
+    for state in HOSTILE {
+        let s = session(&sb).await;
+        let r = within(HANG, state, run(&s, state)).await;
+        assert_eq!(r.exit_code, 0, "{state}: {r:?}");
+        // Twice: noclobber refuses to overwrite files the first call left.
+        for round in 0..2 {
+            let r = within(
+                HANG,
+                state,
+                s.exec("echo out; echo err >&2; (exit 3)", ExecOptions::default()),
+            )
+            .await
+            .unwrap();
+            assert!(r.stdout.ends_with("out\n"), "{state} ({round}): {r:?}");
+            assert_eq!(r.stderr, "err\n", "{state} ({round}): {r:?}");
+            assert_eq!(r.exit_code, 3, "{state} ({round}): {r:?}");
+            assert!(!r.shell_restarted, "{state}: the shell was restarted");
+        }
+        // A call with its own cwd and env goes through cd, export and unset.
+        let r = within(
+            HANG,
+            state,
+            s.exec(
+                "echo \"$PWD [$PW_SCOPED]\"",
+                ExecOptions {
+                    cwd: Some("/tmp".into()),
+                    env: env(&[("PW_SCOPED", Some("yes"))]),
+                    ..Default::default()
+                },
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(r.stdout.ends_with("/tmp [yes]\n"), "{state}: {r:?}");
+        // And a process started in the session sees the shell's environment.
+        let p = within(
+            HANG,
+            state,
+            s.start_process("echo started", ProcessOptions::default()),
+        )
+        .await
+        .unwrap();
+        p.wait_for_exit(Some(HANG)).await.unwrap();
+        sb.delete_session(s.id()).await.unwrap();
+    }
+}
+
+/// State that no protocol gets past: the shell is replaced, and the next call says so.
+const CAUGHT: [&str; 2] = [
+    "builtin() { echo hijacked; }; command() { echo hijacked; }",
+    "exec 63>&-",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_the_protocol_cannot_pass_restarts_the_shell_and_says_so() {
+    let sb = sandbox();
+    for state in CAUGHT {
+        let s = session(&sb).await;
+        run(&s, "export PW_STATE=kept").await;
+        let r = within(HANG, state, run(&s, state)).await;
+        assert_eq!(r.exit_code, 0, "{state}: {r:?}");
+        let r = within(
+            HANG,
+            state,
+            s.exec(
+                "echo \"out [${PW_STATE-}]\"; (exit 3)",
+                ExecOptions::default(),
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (r.stdout.as_str(), r.exit_code),
+            ("out []\n", 3),
+            "{state}: {r:?}"
+        );
+        assert!(r.shell_restarted, "{state}: the restart is reported");
+        let r = run(&s, "echo again").await;
+        assert_eq!(r.stdout, "again\n");
+        assert!(!r.shell_restarted, "{state}: {r:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_e_ends_the_shell_as_a_terminal_would_and_says_so() {
+    let sb = sandbox();
+    let s = session(&sb).await;
+    run(&s, "set -e; export PW_GONE=1").await;
+    let r = within(HANG, "false", s.exec("false", ExecOptions::default()))
+        .await
+        .unwrap();
+    assert_eq!(r.exit_code, 1);
+    let r = run(&s, "echo \"[${PW_GONE-}]\"").await;
+    assert_eq!(r.stdout, "[]\n");
+    assert!(r.shell_restarted, "the fresh shell is reported: {r:?}");
 }
