@@ -112,11 +112,13 @@ impl NativeProcess {
         data: Either<String, Uint8Array>,
         cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'env, ()>> {
-        let (p, data) = (self.inner.clone(), crate::convert::bytes(data));
+        let p = self.inner.clone();
+        // The place in line is taken now, at the call: writes arrive in call order.
+        let write = p.write(&crate::convert::bytes(data));
         let watch = Watch::new(cancel);
         promise(
             env,
-            async move { watch.run(p.write(&data), || aborted(&p, "write to")).await },
+            async move { watch.run(write, || aborted(&p, "write to")).await },
             |_, ()| Ok(()),
         )
     }
@@ -132,8 +134,8 @@ impl NativeProcess {
     /// Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file.
     #[napi]
     pub fn close_stdin<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
-        let p = self.inner.clone();
-        promise(env, async move { p.close_stdin().await }, |_, ()| Ok(()))
+        let close = self.inner.close_stdin();
+        promise(env, close, |_, ()| Ok(()))
     }
 
     /// Output kept so far, as selected (`since`, `tail`, `stream`, `maxBytes`).

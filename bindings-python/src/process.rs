@@ -111,11 +111,9 @@ impl Process {
     /// took all of it. Raises `ProcessError` without a pipe, after `close_stdin`, after
     /// the process ended, or when it closed its stdin (EPIPE).
     fn write<'py>(&self, py: Python<'py>, data: Data) -> PyResult<Bound<'py, PyAny>> {
-        let p = self.inner.clone();
-        spawn(
-            py,
-            async move { p.write(&data.0).await.map(|()| Nothing).py() },
-        )
+        // The place in line is taken now, at the call: writes arrive in call order.
+        let write = self.inner.write(&data.0);
+        spawn(py, async move { write.await.map(|()| Nothing).py() })
     }
 
     /// Resizes the terminal of a process started with `pty` (it gets SIGWINCH).
@@ -126,11 +124,8 @@ impl Process {
 
     /// Closes the stdin pipe (on a terminal, types Ctrl-D): the process reads end of file.
     fn close_stdin<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let p = self.inner.clone();
-        spawn(
-            py,
-            async move { p.close_stdin().await.map(|()| Nothing).py() },
-        )
+        let close = self.inner.close_stdin();
+        spawn(py, async move { close.await.map(|()| Nothing).py() })
     }
 
     /// The status now.

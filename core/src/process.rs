@@ -13,6 +13,7 @@ use crate::spawn::{self, WaitOutcome};
 use crate::status::{ExitInfo, ProcessStatus};
 use crate::wait::{self, LogMatch, LogWaitOptions};
 use crate::watchdog::GroupLease;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
@@ -327,12 +328,19 @@ impl Process {
     /// Writes `data` to the process's stdin pipe; resolves once the pipe took all of it
     /// (a child that reads slowly holds the write back). `PROCESS_ERROR` if it has no
     /// pipe, the pipe was closed, the process ended, or it closed its end (EPIPE).
-    pub async fn write(&self, data: &[u8]) -> Result<()> {
-        let mut rx = self.inner.exit_tx.subscribe();
-        let exited = async move {
-            let _ = rx.wait_for(Option::is_some).await;
-        };
-        self.inner.stdin.write(self.id(), data, exited).await
+    /// Writes and [`Process::close_stdin`] happen in the order they were called, not
+    /// the order their futures are polled: the place in line is taken by this call.
+    pub fn write(&self, data: &[u8]) -> impl Future<Output = Result<()>> + Send + 'static {
+        let place = self.inner.stdin.place();
+        let (p, data) = (self.clone(), data.to_vec());
+        async move {
+            place.reached().await;
+            let mut rx = p.inner.exit_tx.subscribe();
+            let exited = async move {
+                let _ = rx.wait_for(Option::is_some).await;
+            };
+            p.inner.stdin.write(p.id(), &data, exited).await
+        }
     }
 
     /// Resizes the terminal of a process started with `pty`; the kernel sends SIGWINCH to
@@ -348,9 +356,15 @@ impl Process {
         }
     }
 
-    /// Closes the stdin pipe: the child reads end of file. Closing twice does nothing.
-    pub async fn close_stdin(&self) -> Result<()> {
-        self.inner.stdin.close(self.id()).await
+    /// Closes the stdin pipe once the writes called before it are done: the child reads
+    /// end of file. Closing twice does nothing.
+    pub fn close_stdin(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+        let place = self.inner.stdin.place();
+        let p = self.clone();
+        async move {
+            place.reached().await;
+            p.inner.stdin.close(p.id()).await
+        }
     }
 
     /// Resolves with the exit once the process has ended and all its output is kept.

@@ -1,12 +1,16 @@
 //! A process's standard input: `/dev/null` by default, or a pipe the host writes to.
 //!
-//! Writes are queued in call order (a fair async mutex) and resolve once the pipe took
-//! every byte, so a child that reads slowly holds the writer back instead of the host
+//! Writes (and the close) are queued in call order: each takes its place in line when
+//! it is called, not when its future is first polled, so writes that are not awaited
+//! one by one (`Promise.all`, `asyncio.gather`) still arrive in the order they were
+//! made. Each resolves once the pipe took every byte, so a child that reads slowly holds the writer back instead of the host
 //! buffering: memory stays what the caller's own buffer is. A write also ends when the
 //! process does, so `kill` and `destroy` release a writer blocked on a full pipe at once.
 
 use crate::error::{Error, ErrorCode, Result};
+use std::collections::BTreeSet;
 use std::io;
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::net::unix::pipe::Sender;
 use tokio::sync::Mutex;
@@ -59,12 +63,83 @@ impl Writer {
 /// The host's end of a process's stdin.
 pub(crate) struct Stdin {
     state: Mutex<State>,
+    line: Arc<Line>,
+}
+
+/// Places in line for the stdin, given out in call order and served in that order.
+#[derive(Default)]
+struct Line {
+    state: std::sync::Mutex<Served>,
+    turn: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Served {
+    /// The next place to give out.
+    next: u64,
+    /// The place being served.
+    now: u64,
+    /// Places given up (their futures dropped) before their turn.
+    gone: BTreeSet<u64>,
+}
+
+/// A place in line: its turn comes once every earlier place was served or given up.
+pub(crate) struct Place {
+    line: Arc<Line>,
+    n: u64,
+}
+
+impl Place {
+    /// Resolves when it is this place's turn.
+    pub async fn reached(&self) {
+        loop {
+            // Registered before the check, so a turn passed in between is not missed.
+            let turn = self.line.turn.notified();
+            if self.line.state.lock().unwrap().now == self.n {
+                return;
+            }
+            turn.await;
+        }
+    }
+}
+
+impl Drop for Place {
+    /// Served or given up: the line moves on past it (and past places given up).
+    fn drop(&mut self) {
+        let mut s = self.line.state.lock().unwrap();
+        if s.now != self.n {
+            s.gone.insert(self.n);
+            return;
+        }
+        s.now += 1;
+        loop {
+            let now = s.now;
+            if !s.gone.remove(&now) {
+                break;
+            }
+            s.now += 1;
+        }
+        drop(s);
+        self.line.turn.notify_waiters();
+    }
 }
 
 impl Stdin {
     pub fn absent() -> Stdin {
         Stdin {
             state: Mutex::new(State::Absent),
+            line: Arc::default(),
+        }
+    }
+
+    /// A place in line for a write or the close, taken now.
+    pub fn place(&self) -> Place {
+        let mut s = self.line.state.lock().unwrap();
+        let n = s.next;
+        s.next += 1;
+        Place {
+            line: self.line.clone(),
+            n,
         }
     }
 

@@ -171,3 +171,36 @@ async fn stdin_modes_parse() {
         ErrorCode::InvalidArgument
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_keep_call_order_whatever_order_they_are_polled_in() {
+    let sb = sandbox();
+    for _ in 0..5 {
+        let p = start_piped(&sb, "cat").await;
+        let writes: Vec<_> = (0..1000)
+            .map(|i| p.write(format!("[{i:03}]").as_bytes()))
+            .collect();
+        let close = p.close_stdin();
+        // Polled last first, and some dropped before their turn: the order stays.
+        let mut writes: Vec<_> = writes.into_iter().rev().collect();
+        let dropped = writes.remove(500); // write 499
+        drop(dropped);
+        let all = futures_join(writes);
+        within(HANG, "writes", all).await;
+        close.await.unwrap();
+        within(HANG, "exit", p.wait_for_exit(None)).await.unwrap();
+        let want: String = (0..1000)
+            .filter(|i| *i != 499)
+            .map(|i| format!("[{i:03}]"))
+            .collect();
+        assert_eq!(p.logs().stdout, want);
+    }
+}
+
+/// Awaits every future, each in a task of its own, so they race for their turn.
+async fn futures_join(fs: Vec<impl std::future::Future<Output = Result<()>> + Send + 'static>) {
+    let tasks: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}

@@ -73,3 +73,18 @@ test('exec input is written, then stdin closed', HANG_GUARD, async () => {
   assert.equal((await sb.exec('cat')).stdout, '')
   await sb.destroy()
 })
+
+test('writes that are not awaited one by one arrive in call order', HANG_GUARD, async () => {
+  const sb = new Sandbox()
+  const want = Array.from({ length: 1000 }, (_, i) => `[${String(i).padStart(3, '0')}]`).join('')
+  for (let run = 0; run < 20; run++) {
+    const p = await sb.startProcess('cat', { stdin: 'pipe' })
+    const writes = []
+    for (let i = 0; i < 1000; i++) writes.push(p.write(`[${String(i).padStart(3, '0')}]`))
+    const closed = p.closeStdin()
+    await Promise.all([...writes, closed])
+    await p.waitForExit(30_000)
+    assert.equal((await p.getLogs()).stdout, want, `run ${run}`)
+  }
+  await sb.destroy()
+})

@@ -72,3 +72,13 @@ async def test_exec_input_is_written_then_closed(sb):
     assert (await sb.exec("wc -c", input=b"\x00\x01\x02\x03")).stdout.strip() == "4"
     assert (await sb.exec("true", input=b"x" * (4 << 20))).success
     assert (await sb.exec("cat")).stdout == ""
+
+
+async def test_writes_not_awaited_one_by_one_arrive_in_call_order(sb):
+    # 1 000 writes through asyncio.gather, 20 runs: each takes its place at the call.
+    for _ in range(20):
+        p = await sb.start_process("cat", stdin="pipe")
+        await asyncio.gather(*(p.write(f"[{i:03}]") for i in range(1000)))
+        await p.close_stdin()
+        await p.wait_for_exit(30)
+        assert (await p.get_logs()).stdout == "".join(f"[{i:03}]" for i in range(1000))
