@@ -260,12 +260,14 @@ fn bad_bodies_are_400_invalid_argument_and_big_ones_413() {
     );
     let r = s.post(&procs, &big);
     assert_eq!((r.status, r.code().as_str()), (413, "PAYLOAD_TOO_LARGE"));
+    // File contents are streamed to disk: the JSON limit is not theirs (see
+    // file_bodies_stream_past_the_json_limit_up_to_max_file_bytes).
     let r = s.call(
         "PUT",
         &format!("/v1/sandboxes/{sbx}/files/big"),
         Some(&vec![b'x'; 1024 * 1024 + 1]),
     );
-    assert_eq!(r.status, 413);
+    assert_eq!(r.status, 204);
     let r = s.call(
         "PUT",
         &format!("/v1/sandboxes/{sbx}/files/fits"),
@@ -1356,6 +1358,46 @@ fn no_web_page_can_drive_a_server_without_tokens() {
 }
 
 #[test]
+fn a_page_of_the_same_origin_a_preview_cannot_read_the_api() {
+    let s = Server::start("same-origin", &[]);
+    // What a browser sends for fetch('/v1/sandboxes') from a preview page: no Origin.
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Sec-Fetch-Site", "same-origin")],
+        None,
+    );
+    assert_eq!((r.status, r.code().as_str()), (403, "FORBIDDEN"));
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Sec-Fetch-Site", "cross-site")],
+        None,
+    );
+    assert_eq!(r.status, 403);
+    // The user typing the URL: allowed.
+    let r = request(
+        &s.addr,
+        "GET",
+        "/v1/sandboxes",
+        &[("Sec-Fetch-Site", "none")],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    // An absolute request line naming another host is refused like its Host would be.
+    let r = request(
+        &s.addr,
+        "GET",
+        "http://attacker.example/v1/sandboxes",
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 403);
+}
+
+#[test]
 fn allowed_hosts_and_cors_origins_are_opt_in() {
     let s = Server::start(
         "cors",
@@ -1543,4 +1585,108 @@ fn an_event_stream_ends_for_good_after_the_exit() {
         sse_events(&request(&s.addr, "GET", &url, &[("Last-Event-ID", &before)], None).text());
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].1["type"], "exit");
+}
+
+#[test]
+fn a_symlink_swapped_in_during_file_calls_never_leads_out() {
+    let s = Server::start("swap", &[]);
+    let sbx = s.sandbox();
+    // A folder outside the workspace that a symlink inside keeps pointing at.
+    let decoy = temp_dir("swap-decoy");
+    std::fs::write(decoy.join("passwd"), "SECRET outside\n").unwrap();
+    std::fs::write(decoy.join("outside-marker"), "x").unwrap();
+    let looping = format!(
+        r#"{{"command": ["sh", "-c", "while :; do rm -rf d; mkdir d; echo safe > d/passwd; rm -rf d; ln -s {} d; done"]}}"#,
+        decoy.display()
+    );
+    s.start_process(&sbx, &looping);
+    let files = format!("/v1/sandboxes/{sbx}/files");
+    let until = std::time::Instant::now() + Duration::from_secs(8);
+    let escapes = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let counts = std::sync::Arc::new(std::sync::Mutex::new([0usize; 4]));
+    let workers: Vec<_> = (0..4)
+        .map(|kind| {
+            let (addr, files) = (s.addr.clone(), files.clone());
+            let (escapes, counts) = (escapes.clone(), counts.clone());
+            std::thread::spawn(move || {
+                while std::time::Instant::now() < until {
+                    let (m, p, body): (&str, String, Option<&[u8]>) = match kind {
+                        0 => ("GET", format!("{files}/d/passwd"), None),
+                        1 => ("GET", format!("{files}/d?list"), None),
+                        2 => ("PUT", format!("{files}/d/pwned"), Some(b"pwned")),
+                        _ => ("DELETE", format!("{files}/d/passwd"), None),
+                    };
+                    let r = request(&addr, m, &p, &[], body);
+                    let text = r.text();
+                    if text.contains("SECRET") || text.contains("outside-marker") {
+                        escapes.lock().unwrap().push(format!("{m} {p}: {text}"));
+                    }
+                    counts.lock().unwrap()[kind] += usize::from(r.status < 300);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let escapes = escapes.lock().unwrap();
+    assert!(
+        escapes.is_empty(),
+        "{} escapes: {:?}",
+        escapes.len(),
+        &escapes[..escapes.len().min(3)]
+    );
+    // Nothing was written or deleted outside.
+    assert_eq!(
+        std::fs::read_to_string(decoy.join("passwd")).unwrap(),
+        "SECRET outside\n"
+    );
+    assert!(
+        !decoy.join("pwned").exists(),
+        "a PUT wrote outside the workspace"
+    );
+    // The calls did reach the real folder some of the time: the race was run.
+    let counts = *counts.lock().unwrap();
+    assert!(
+        counts.iter().all(|n| *n > 0),
+        "successes per kind: {counts:?}"
+    );
+}
+
+#[test]
+fn file_bodies_stream_past_the_json_limit_up_to_max_file_bytes() {
+    let s = Server::start("bigfile", &["--max-file-bytes", "3000000"]);
+    let sbx = s.sandbox();
+    let big = vec![b'x'; 2_500_000];
+    let r = s.call(
+        "PUT",
+        &format!("/v1/sandboxes/{sbx}/files/big.bin"),
+        Some(&big),
+    );
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        std::fs::metadata(s.root.join(&sbx).join("big.bin"))
+            .unwrap()
+            .len(),
+        2_500_000
+    );
+    let bigger = vec![b'y'; 3_500_000];
+    let r = s.call(
+        "PUT",
+        &format!("/v1/sandboxes/{sbx}/files/big.bin"),
+        Some(&bigger),
+    );
+    assert_eq!((r.status, r.code().as_str()), (413, "PAYLOAD_TOO_LARGE"));
+    // The file before the refused upload is untouched, and no temporary file is left.
+    assert_eq!(
+        std::fs::metadata(s.root.join(&sbx).join("big.bin"))
+            .unwrap()
+            .len(),
+        2_500_000
+    );
+    let names: Vec<String> = std::fs::read_dir(s.root.join(&sbx))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["big.bin"]);
 }

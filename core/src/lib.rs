@@ -20,6 +20,7 @@ pub mod duration;
 mod error;
 mod event;
 mod exec;
+pub mod files;
 mod group;
 pub mod input;
 mod lifecycle;

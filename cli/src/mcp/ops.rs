@@ -199,11 +199,31 @@ impl Server {
         grep: &Pattern,
         tail: Option<usize>,
     ) -> Result<Answer> {
-        let found = out.matching_lines(grep)?;
-        let keep = tail
+        let mut found = out.matching_lines(grep)?;
+        // Within the limits of any page: the newest lines, a long one cut.
+        for (line, _) in found.iter_mut() {
+            if line.len() > output::MAX_BYTES {
+                let mut cut = output::MAX_BYTES;
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                line.truncate(cut);
+                line.push('…');
+            }
+        }
+        let mut keep = tail
             .unwrap_or(output::MAX_LINES)
             .min(output::MAX_LINES)
             .min(found.len());
+        while keep > 1
+            && found[found.len() - keep..]
+                .iter()
+                .map(|(l, _)| l.len() + 1)
+                .sum::<usize>()
+                > output::MAX_BYTES
+        {
+            keep -= 1;
+        }
         let hidden = found.len() - keep;
         let shown = &found[hidden..];
         let mut text = status_line(p);
@@ -367,7 +387,10 @@ impl Server {
         tokio::pin!(log, port, ended);
         let (mut log_done, mut port_done) = (false, false);
         let fired = loop {
+            // Biased: when several hold at once, a log line or a port is the news, and
+            // anything that holds beats the deadline.
             tokio::select! {
+                biased;
                 r = &mut log, if !log_done => {
                     if gave_way(&r) { log_done = true; continue }
                     break r?;
@@ -436,7 +459,12 @@ impl Server {
             }
             None => quiet_or_exit(&p, before, quiet, limit).await?,
         };
-        let out = output::read(&p, before).await?;
+        // From the last read if that is earlier: output between it and the write (a
+        // banner, an error printed between turns) is shown, not skipped.
+        let from = Some(self.cursor(p.id()))
+            .filter(|c| *c <= before)
+            .unwrap_or(before);
+        let out = output::read(&p, from).await?;
         let page = out.newest(None);
         let heading = format!(
             "wrote {} bytes; {}\n{}",
@@ -445,7 +473,8 @@ impl Server {
                 "pattern" => "the pattern matched".to_owned(),
                 "quiet" => format!("no output for {} ms", quiet.as_millis()),
                 "exit" => "the process ended".to_owned(),
-                _ => format!("no match within {} ms", limit.as_millis()),
+                _ if until.is_some() => format!("no match within {} ms", limit.as_millis()),
+                _ => format!("output still coming after {} ms", limit.as_millis()),
             },
             status_line(&p)
         );

@@ -17,8 +17,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// A JSON body; an empty body reads as `{}`.
 pub struct JsonBody<T>(pub T);
 
-/// A raw body (stdin data, file contents).
+/// A raw body (stdin data), whole, within [`BODY_LIMIT`].
 pub struct RawBody(pub Bytes);
+
+/// A raw body as it comes (file contents), for a handler that streams it.
+pub struct RawStream(pub axum::body::Body);
 
 /// The media types a web page may send cross-site without a preflight: a raw body of
 /// one of these is refused, so that no form or `text/plain` fetch can write to stdin or
@@ -87,17 +90,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// 415 for raw data sent as a type a web page may send cross-site.
+fn check_raw(req: &Request) -> Result<(), ApiError> {
+    match media_type(req).filter(|m| SIMPLE_TYPES.contains(&m.as_str())) {
+        Some(media) => Err(unsupported(format!(
+            "raw data must be sent as application/octet-stream (or without a \
+             Content-Type), not {media}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if let Some(media) = media_type(&req).filter(|m| SIMPLE_TYPES.contains(&m.as_str())) {
-            return Err(unsupported(format!(
-                "raw data must be sent as application/octet-stream (or without a \
-                 Content-Type), not {media}"
-            )));
-        }
+        check_raw(&req)?;
         bytes_of(req, state).await.map(RawBody)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for RawStream {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        check_raw(&req)?;
+        Ok(RawStream(req.into_body()))
     }
 }
 

@@ -1,16 +1,20 @@
-//! Workspace files: read, write (creating parent folders), delete, list a folder.
+//! Workspace files: read, write (creating parent folders), delete, list a folder. Every
+//! operation goes through the core's `files::Workspace`, which resolves paths beneath
+//! the workspace by descriptor: no symlink, even one swapped in during the call, leads
+//! out.
 
 use super::auth::{Caller, Role};
-use super::body::RawBody;
+use super::body::RawStream;
 use super::error::{ApiError, ApiResult};
 use super::sandboxes::running;
-use super::state::App;
-use super::workspace;
+use super::state::{App, Sbx};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures_util::StreamExt;
+use procwright::files::{is_escape, is_folder_error, EntryKind, Workspace};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +22,9 @@ use tokio::io::AsyncReadExt;
 
 /// Bytes read from a file per body chunk.
 const CHUNK: usize = 64 * 1024;
+
+/// Chunks of an upload in flight between the request and the thread that writes them.
+const UPLOAD_QUEUE: usize = 4;
 
 fn not_found(rel: &str) -> ApiError {
     ApiError::not_found(
@@ -27,9 +34,33 @@ fn not_found(rel: &str) -> ApiError {
 }
 
 fn io_error(rel: &str, e: std::io::Error) -> ApiError {
+    if is_escape(&e) {
+        return ApiError::invalid(format!("{rel:?} leads outside the workspace"));
+    }
+    if is_folder_error(&e) {
+        return ApiError::invalid(format!("{rel:?} is a folder"));
+    }
     match e.kind() {
         std::io::ErrorKind::NotFound => not_found(rel),
+        std::io::ErrorKind::InvalidInput => ApiError::invalid(e.to_string()),
+        std::io::ErrorKind::NotADirectory => {
+            ApiError::invalid(format!("{rel:?}: a part of the path is not a folder"))
+        }
         _ => ApiError::invalid(format!("{rel:?}: {e}")),
+    }
+}
+
+/// Runs a file operation of `sbx`'s workspace off the runtime (they are system calls).
+async fn on_workspace<T: Send + 'static>(
+    sbx: &Sbx,
+    rel: &str,
+    op: impl FnOnce(&Workspace) -> std::io::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let root = sbx.root.clone();
+    let done = tokio::task::spawn_blocking(move || op(&Workspace::open(&root)?)).await;
+    match done {
+        Ok(r) => r.map_err(|e| io_error(rel, e)),
+        Err(e) => Err(ApiError::internal(format!("a file operation failed: {e}"))),
     }
 }
 
@@ -51,28 +82,19 @@ pub async fn get(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let sbx = running(&app, &caller, &id, Role::Viewer)?;
-    let path = workspace::resolve(&sbx.root, &rel, true)?;
-    let meta = tokio::fs::metadata(&path)
-        .await
-        .map_err(|e| io_error(&rel, e))?;
     if q.contains_key("list") {
-        if !meta.is_dir() {
-            return Err(ApiError::invalid(format!("{rel:?} is not a folder")));
-        }
-        return Ok(Json(list(&path, &rel).await?).into_response());
+        let r = rel.clone();
+        let entries = on_workspace(&sbx, &rel, move |ws| ws.list(&r)).await?;
+        return Ok(Json(listing(&rel, entries)).into_response());
     }
-    if meta.is_dir() {
-        return Err(ApiError::invalid(format!(
-            "{rel:?} is a folder; add ?list to list it"
-        )));
-    }
-    if !meta.is_file() {
-        // A FIFO or a device would block the read for ever.
-        return Err(ApiError::invalid(format!("{rel:?} is not a regular file")));
-    }
-    let file = tokio::fs::File::open(&path)
+    let r = rel.clone();
+    let (file, meta) = on_workspace(&sbx, &rel, move |ws| ws.read(&r))
         .await
-        .map_err(|e| io_error(&rel, e))?;
+        .map_err(|e| match e.message == format!("{rel:?} is a folder") {
+            true => ApiError::invalid(format!("{rel:?} is a folder; add ?list to list it")),
+            false => e,
+        })?;
+    let file = tokio::fs::File::from_std(file);
     // Streamed in chunks, so a large file costs no more memory than a small one.
     let chunks = futures_util::stream::unfold(Some(file), |state| async move {
         let mut f = state?;
@@ -96,56 +118,84 @@ pub async fn get(
         .into_response())
 }
 
-async fn list(dir: &std::path::Path, rel: &str) -> ApiResult<Value> {
-    let mut entries = Vec::new();
-    let mut rd = tokio::fs::read_dir(dir)
-        .await
-        .map_err(|e| io_error(rel, e))?;
-    while let Some(e) = rd.next_entry().await.map_err(|e| io_error(rel, e))? {
-        let Ok(meta) = tokio::fs::symlink_metadata(e.path()).await else {
-            continue;
-        };
-        let kind = if meta.file_type().is_symlink() {
-            "symlink"
-        } else if meta.is_dir() {
-            "dir"
-        } else {
-            "file"
-        };
-        entries.push(json!({
-            "name": e.file_name().to_string_lossy(), "type": kind, "size": meta.len(),
-        }));
-    }
-    entries.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    Ok(json!({ "path": rel, "entries": entries }))
+fn listing(rel: &str, entries: Vec<procwright::files::Entry>) -> Value {
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|e| {
+            let kind = match e.kind {
+                EntryKind::Symlink => "symlink",
+                EntryKind::Dir => "dir",
+                EntryKind::File | EntryKind::Other => "file",
+            };
+            json!({"name": e.name, "type": kind, "size": e.size})
+        })
+        .collect();
+    json!({ "path": rel, "entries": entries })
 }
 
-/// `PUT .../files/{path}`: writes the body, creating missing parent folders.
+/// `PUT .../files/{path}`: writes the body (streamed, up to `--max-file-bytes`) to a
+/// temporary file that then replaces the file, creating missing parent folders.
 pub async fn put(
     State(app): State<Arc<App>>,
     caller: Caller,
     Path((id, rel)): Path<(String, String)>,
-    RawBody(data): RawBody,
+    RawStream(body): RawStream,
 ) -> ApiResult<StatusCode> {
     let sbx = running(&app, &caller, &id, Role::Developer)?;
-    let path = workspace::resolve(&sbx.root, &rel, true)?;
-    if path == sbx.root || path.is_dir() {
-        return Err(ApiError::invalid(format!("{rel:?} is a folder")));
+    let max = app.limits.max_file_bytes;
+    let r = rel.clone();
+    let upload = on_workspace(&sbx, &rel, move |ws| ws.upload(&r)).await?;
+    // A thread writes what the request brings, a few chunks behind at most, so a
+    // slow disk holds the client back instead of filling memory.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(UPLOAD_QUEUE);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut upload = upload;
+        while let Some(chunk) = rx.blocking_recv() {
+            std::io::Write::write_all(upload.file(), &chunk)?;
+        }
+        Ok::<_, std::io::Error>(upload)
+    });
+    let mut stream = body.into_data_stream();
+    let mut total: u64 = 0;
+    let mut failed = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                failed = Some(ApiError::invalid(format!(
+                    "cannot read the request body: {e}"
+                )));
+                break;
+            }
+        };
+        total += chunk.len() as u64;
+        if total > max {
+            failed = Some(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                format!("the file is over {max} bytes (--max-file-bytes)"),
+            ));
+            break;
+        }
+        if tx.send(chunk).await.is_err() {
+            break; // the writer failed: its error is below
+        }
     }
-    if path.exists() && !path.is_file() {
-        return Err(ApiError::invalid(format!("{rel:?} is not a regular file")));
+    drop(tx);
+    let upload = match writer.await {
+        Ok(Ok(u)) => u,
+        Ok(Err(e)) => return Err(io_error(&rel, e)),
+        Err(e) => return Err(ApiError::internal(format!("the upload failed: {e}"))),
+    };
+    if let Some(e) = failed {
+        // Dropping the upload removes its temporary file.
+        return Err(e);
     }
-    if let Some(parent) = path.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| io_error(&rel, e))?;
-        // A folder created above may have raced with a symlink made inside the
-        // sandbox: check again now that the parents exist.
-        workspace::resolve(&sbx.root, &rel, true)?;
+    let committed = tokio::task::spawn_blocking(move || upload.commit()).await;
+    match committed {
+        Ok(r) => r.map_err(|e| io_error(&rel, e))?,
+        Err(e) => return Err(ApiError::internal(format!("the upload failed: {e}"))),
     }
-    tokio::fs::write(&path, &data)
-        .await
-        .map_err(|e| io_error(&rel, e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -157,18 +207,7 @@ pub async fn delete(
     Path((id, rel)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let sbx = running(&app, &caller, &id, Role::Developer)?;
-    let path = workspace::resolve(&sbx.root, &rel, false)?;
-    if path == sbx.root {
-        return Err(ApiError::invalid("the workspace itself cannot be deleted"));
-    }
-    let meta = tokio::fs::symlink_metadata(&path)
-        .await
-        .map_err(|e| io_error(&rel, e))?;
-    let done = if meta.is_dir() {
-        tokio::fs::remove_dir_all(&path).await
-    } else {
-        tokio::fs::remove_file(&path).await
-    };
-    done.map_err(|e| io_error(&rel, e))?;
+    let r = rel.clone();
+    on_workspace(&sbx, &rel, move |ws| ws.remove(&r)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -34,22 +34,29 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Without tokens only loopback names and `allow_hosts` pass the `Host` check; with
-    /// tokens any name does (the token is what protects the server).
-    pub fn new(tokens: Option<Tokens>, allow_hosts: &[String], origins: &[String]) -> Guard {
+    /// Without tokens only loopback names, the address listened on and `allow_hosts`
+    /// pass the `Host` check; with tokens any name does (the token protects the server).
+    pub fn new(
+        tokens: Option<Tokens>,
+        listen: &[std::net::SocketAddr],
+        allow_hosts: &[String],
+        origins: &[String],
+    ) -> Guard {
         let hosts = tokens.is_none().then(|| {
+            let listened = listen.iter().map(|a| match a.ip() {
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            });
             LOOPBACK_NAMES
                 .iter()
                 .map(|s| s.to_string())
-                .chain(allow_hosts.iter().map(|h| h.to_ascii_lowercase()))
+                .chain(listened)
+                .chain(allow_hosts.iter().filter_map(|h| host_name(h)))
                 .collect()
         });
         Guard {
             hosts,
-            origins: origins
-                .iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-                .collect(),
+            origins: origins.iter().map(|o| normal_origin(o)).collect(),
             tokens,
         }
     }
@@ -59,14 +66,19 @@ impl Guard {
         let Some(hosts) = &self.hosts else {
             return Ok(());
         };
-        // An HTTP/1.0 request may have no Host; no browser sends one without it.
-        let Some(value) = headers.get(header::HOST) else {
-            return Ok(());
-        };
-        let host = value.to_str().ok().map(host_name);
-        if host.is_some_and(|h| hosts.contains(&h)) {
+        // An HTTP/1.0 request may have no Host; no browser sends one without it. Every
+        // Host given must pass.
+        let mut values = headers.get_all(header::HOST).iter().peekable();
+        if values.peek().is_none() {
             return Ok(());
         }
+        let bad = values.find(|v| {
+            let name = v.to_str().ok().and_then(host_name);
+            !name.is_some_and(|h| hosts.contains(&h))
+        });
+        let Some(value) = bad else {
+            return Ok(());
+        };
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "FORBIDDEN",
@@ -83,7 +95,7 @@ impl Guard {
         let Some(value) = headers.get(header::ORIGIN) else {
             return Ok(None);
         };
-        let origin = value.to_str().unwrap_or("").to_ascii_lowercase();
+        let origin = normal_origin(value.to_str().unwrap_or(""));
         if self.origins.contains(&origin) {
             return Ok(Some(value.clone()));
         }
@@ -108,15 +120,39 @@ impl Guard {
 }
 
 /// The name part of a `Host` value, lower-case: `LOCALHOST:7070` → `localhost`,
-/// `[::1]:7070` → `[::1]`.
-fn host_name(host: &str) -> String {
+/// `[::1]:7070` → `[::1]`; `None` unless the rest is nothing or `:` and a port.
+fn host_name(host: &str) -> Option<String> {
     let host = host.trim();
-    let name = if host.starts_with('[') {
-        host.find(']').map_or(host, |end| &host[..=end])
-    } else {
-        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    let (name, rest) = match host.strip_prefix('[') {
+        Some(_) => host.split_at(host.find(']')? + 1),
+        None => host.split_at(host.find(':').unwrap_or(host.len())),
     };
-    name.to_ascii_lowercase()
+    let port_ok = rest.is_empty()
+        || rest
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    (port_ok && !name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
+/// An origin as compared: lower-case, no trailing `/`, no default port.
+fn normal_origin(origin: &str) -> String {
+    let o = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    for (scheme, port) in [("http://", ":80"), ("https://", ":443")] {
+        if o.starts_with(scheme) && o.ends_with(port) {
+            return o[..o.len() - port.len()].to_string();
+        }
+    }
+    o
+}
+
+/// Whether a request comes from a web page that did not say where from: a browser
+/// marks every fetch with `Sec-Fetch-Site` (`none` when the user typed the URL), and a
+/// same-origin GET carries no `Origin`. The API serves no pages, so a page that reads
+/// it without an allowed origin is a preview's (same origin) or another site's.
+fn from_a_page(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() != b"none")
 }
 
 /// Whether a path is a preview's: those are proxied to a service in the sandbox, whose
@@ -132,6 +168,16 @@ pub async fn guard(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
     if let Err(e) = guard.check_host(req.headers()) {
         return e.into_response();
     }
+    // A request line in absolute form names its host too; it must agree.
+    if let Some(authority) = req.uri().authority() {
+        let mut named = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
+            named.insert(header::HOST, v);
+        }
+        if let Err(e) = guard.check_host(&named) {
+            return e.into_response();
+        }
+    }
     if is_preview(req.uri().path()) {
         return next.run(req).await;
     }
@@ -139,6 +185,15 @@ pub async fn guard(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
         Ok(o) => o,
         Err(e) => return e.into_response(),
     };
+    if origin.is_none() && from_a_page(req.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "requests from web pages (a preview's among them) are not allowed; start the \
+             server with --cors-origin ORIGIN to allow a page",
+        )
+        .into_response();
+    }
     if let Some(origin) = &origin {
         if req.method() == Method::OPTIONS
             && req
@@ -198,20 +253,32 @@ mod tests {
 
     #[test]
     fn host_names_lose_their_port_and_case() {
-        assert_eq!(host_name("LOCALHOST:7070"), "localhost");
-        assert_eq!(host_name("[::1]:7070"), "[::1]");
-        assert_eq!(host_name("[::1]"), "[::1]");
-        assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
+        assert_eq!(host_name("LOCALHOST:7070").as_deref(), Some("localhost"));
+        assert_eq!(host_name("[::1]:7070").as_deref(), Some("[::1]"));
+        assert_eq!(host_name("[::1]").as_deref(), Some("[::1]"));
+        assert_eq!(host_name("127.0.0.1").as_deref(), Some("127.0.0.1"));
+        for bad in ["[::1]evil", "localhost:80x", "localhost:", "[::1", ":80"] {
+            assert_eq!(host_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn origins_compare_without_default_ports() {
+        assert_eq!(normal_origin("HTTPS://X.example:443/"), "https://x.example");
+        assert_eq!(normal_origin("http://x:80"), "http://x");
+        assert_eq!(normal_origin("http://x:8080"), "http://x:8080");
     }
 
     #[test]
     fn without_tokens_only_loopback_and_allowed_hosts_pass() {
-        let g = Guard::new(None, &["Dev.Example".into()], &[]);
+        let listen: Vec<std::net::SocketAddr> = vec!["127.0.0.2:7070".parse().unwrap()];
+        let g = Guard::new(None, &listen, &["Dev.Example:8080".into()], &[]);
         for ok in [
             "localhost:1",
             "127.0.0.1:7070",
             "[::1]:9",
             "dev.example:443",
+            "127.0.0.2:7070",
         ] {
             assert!(
                 g.check_host(&headers(&[(header::HOST, ok)])).is_ok(),
@@ -230,7 +297,7 @@ mod tests {
 
     #[test]
     fn only_listed_origins_pass() {
-        let g = Guard::new(None, &[], &["http://app.example:3000/".into()]);
+        let g = Guard::new(None, &[], &[], &["http://app.example:3000/".into()]);
         assert!(g.check_origin(&HeaderMap::new()).unwrap().is_none());
         let ok = g.check_origin(&headers(&[(header::ORIGIN, "http://app.example:3000")]));
         assert!(ok.unwrap().is_some());

@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// log files too.
     #[arg(long, default_value_t = 10_000)]
     pub max_records: usize,
+    /// Largest file a `PUT …/files/…` may write, in bytes (413 past it); file bodies are
+    /// streamed to disk, never held in memory.
+    #[arg(long, default_value_t = 1 << 30)]
+    pub max_file_bytes: u64,
     /// Also answer to this `Host` name (repeatable), e.g. behind a reverse proxy;
     /// without --tokens only localhost, 127.0.0.1 and [::1] are answered.
     #[arg(long = "allow-host", value_name = "NAME")]
@@ -131,8 +135,9 @@ pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
         max_processes: args.max_processes,
         keep_ended: args.keep_ended,
         max_records: args.max_records,
+        max_file_bytes: args.max_file_bytes,
     };
-    let guard = guard::Guard::new(tokens, &args.allow_host, &args.cors_origin);
+    let guard = guard::Guard::new(tokens, &addrs, &args.allow_host, &args.cors_origin);
     let app = match state::App::new(root, guard, limits, local.clone()) {
         Ok(a) => Arc::new(a),
         Err(e) => {

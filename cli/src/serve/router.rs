@@ -41,7 +41,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route(&format!("{SBX}/files/"), get(files::get_root))
         .route(
             &format!("{SBX}/files/{{*path}}"),
-            get(files::get).put(files::put).delete(files::delete),
+            get(files::get)
+                // Streamed to disk under --max-file-bytes, not the JSON body limit.
+                .put(files::put)
+                .layer(DefaultBodyLimit::disable())
+                .delete(files::delete),
         )
         .layer(from_fn(deadline));
     let long = Router::new()

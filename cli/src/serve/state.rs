@@ -39,6 +39,8 @@ pub struct Limits {
     pub keep_ended: usize,
     /// Most records per sandbox; past it the oldest ended ones go, log files too.
     pub max_records: usize,
+    /// Largest file a `PUT` may write (413 past it).
+    pub max_file_bytes: u64,
 }
 
 /// An exposed port: where `/preview/<secret>/` leads.

@@ -1,5 +1,8 @@
-//! Paths a client names, resolved inside a sandbox's workspace. A path is refused when
-//! it is absolute, holds `..` or a NUL, or when a symlink on the way leads outside.
+//! A working directory a client names for a process, resolved inside a sandbox's
+//! workspace: a process is given a path, not a descriptor. A path is refused when it is
+//! absolute, holds `..` or a NUL, or when a symlink on the way leads outside. (File
+//! operations do not use this: they go through the core's `files::Workspace`, by
+//! descriptor.)
 
 use super::error::ApiError;
 use std::path::{Component, Path, PathBuf};
