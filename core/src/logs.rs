@@ -9,7 +9,7 @@ use crate::status::ExitInfo;
 use bytes::Bytes;
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use tokio::sync::watch;
 
@@ -421,10 +421,20 @@ fn decode(mut bytes: Vec<u8>) -> String {
 }
 
 /// The bounded, ordered output of one process.
+/// Most bytes of output one read of the store copies out. Each reader (a wait, an event
+/// stream) holds its batch while it works through it: a hundred slow waits, each with
+/// 64 reads of 64 KiB, held 400 MB of copies.
+const READ_BYTES: usize = 64 * 1024;
+
 pub(crate) struct LogStore {
     inner: Mutex<Inner>,
     limit: usize,
     version: watch::Sender<u64>,
+    /// The one buffer that long lines are copied into for matching, held by one job at
+    /// a time however many waits want one: the memory of backtracking waits stays one
+    /// line's, not one per wait, and a buffer reused is not one more left to the
+    /// allocator per thread (`wait.rs`).
+    pub(crate) scratch: Arc<tokio::sync::Mutex<Vec<u8>>>,
 }
 
 impl LogStore {
@@ -439,6 +449,7 @@ impl LogStore {
             }),
             limit,
             version: watch::Sender::new(0),
+            scratch: Arc::default(),
         }
     }
 
@@ -523,8 +534,9 @@ impl LogStore {
     }
 
     /// Up to `max` entries from cursor `pos` on (of one stream, or both), in read order,
-    /// and the cursor after them. Output the log limit dropped in between comes back as
-    /// one `Truncated` entry; the exit comes last, once every kept byte was read.
+    /// and the cursor after them; past [`READ_BYTES`] of output no more are added. Output
+    /// the log limit dropped in between comes back as one `Truncated` entry; the exit
+    /// comes last, once every kept byte was read.
     pub(crate) fn read_from(
         &self,
         pos: u64,
@@ -535,7 +547,8 @@ impl LogStore {
         let wanted = |i: usize| only.map_or(true, |s| s.index() == i);
         let mut out = Vec::new();
         let mut pos = pos;
-        while out.len() < max {
+        let mut bytes = 0;
+        while out.len() < max && bytes < READ_BYTES {
             let next = (0..2)
                 .filter(|&i| wanted(i))
                 .filter_map(|i| g.rings[i].kept_from(pos).map(|k| (i, k)))
@@ -605,11 +618,13 @@ impl LogStore {
             }
             let ring = &g.rings[i];
             let meta = ring.metas[m];
+            let data = Bytes::from(ring.copy(offset, meta.end));
+            bytes += data.len();
             out.push(Entry::Output(Chunk {
                 pos: at,
                 stream: StreamKind::of(i),
                 offset,
-                data: Bytes::from(ring.copy(offset, meta.end)),
+                data,
                 at: meta.at,
             }));
             pos = at + (meta.end - offset);
@@ -647,6 +662,23 @@ impl LogStore {
     /// still kept, with the offset the copy really starts at (later than `from` when the
     /// log limit dropped the start). Waits copy a long line out of here only while they
     /// test it, rather than each keeping its own copy.
+    /// [`LogStore::copy_range`] into `buf` (its allocation reused).
+    pub(crate) fn copy_range_into(
+        &self,
+        stream: StreamKind,
+        from: u64,
+        to: u64,
+        buf: &mut Vec<u8>,
+    ) {
+        let g = self.inner.lock().unwrap();
+        let ring = &g.rings[stream.index()];
+        let start = from.max(ring.oldest());
+        let (a, b) = ring.segments(start, to.min(ring.written));
+        buf.clear();
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b);
+    }
+
     pub(crate) fn copy_range(&self, stream: StreamKind, from: u64, to: u64) -> (Vec<u8>, u64) {
         let g = self.inner.lock().unwrap();
         let ring = &g.rings[stream.index()];
