@@ -29,6 +29,13 @@ export function optionsObject(what: string, options: unknown): Record<string, un
   return out
 }
 
+/** A number option, or `undefined`; named in the message otherwise. */
+export function optionalNumber(what: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number') throw invalid(`${what} must be a number, got ${describe(value)}`)
+  return value
+}
+
 /** A shell string or an argv. */
 export function command(value: unknown): string | string[] {
   if (typeof value === 'string') return value

@@ -244,6 +244,9 @@ export class Process {
 
   /** Resizes the terminal of a process started with `pty` (it gets SIGWINCH). */
   resize(cols: number, rows: number): void {
+    for (const [name, v] of [['cols', cols], ['rows', rows]] as const) {
+      if (typeof v !== 'number') throw invalid(`resize: ${name} must be a number, got ${describe(v)}`)
+    }
     try {
       this.#native.resize(cols, rows)
     } catch (e) {

@@ -2,7 +2,7 @@
 // scope (the whole sandbox, or one session).
 
 import { call, convertError, type SandboxError } from './errors'
-import { abortSignal, callback, command, env, killTimeout, optionsObject, type EnvLike } from './convert'
+import { abortSignal, callback, command, env, killTimeout, optionalNumber, optionsObject, type EnvLike } from './convert'
 import { invoke, processDispatcher, type NativeEvent, type ProcessCallbacks } from './callbacks'
 import { INTERNAL } from './logs'
 import { Process, type ListeningPort, type GetLogsOptions, type ProcessLogs, type SignalLike, type KillOptions } from './process'
@@ -112,16 +112,22 @@ function restartOption(restart: unknown): NativeProcessOptions['restart'] {
   const o = optionsObject('restart', restart)
   return {
     policy: o.policy as NativeRestartOptions['policy'],
-    maxRestarts: o.maxRestarts as number | undefined,
-    backoff: o.backoff === undefined ? undefined : (optionsObject('restart.backoff', o.backoff) as NativeBackoff),
-    resetAfter: o.resetAfter as number | undefined,
+    maxRestarts: optionalNumber('restart.maxRestarts', o.maxRestarts),
+    backoff: o.backoff === undefined ? undefined : backoffOption(o.backoff),
+    resetAfter: optionalNumber('restart.resetAfter', o.resetAfter),
   }
+}
+
+function backoffOption(backoff: unknown): NativeBackoff {
+  const o = optionsObject('restart.backoff', backoff)
+  const n = (k: string) => optionalNumber(`restart.backoff.${k}`, o[k])
+  return { ...o, initial: n('initial'), max: n('max'), factor: n('factor') } as NativeBackoff
 }
 
 function ptyOption(pty: unknown): { cols?: number; rows?: number } | undefined {
   if (pty === undefined) return undefined
   const o = optionsObject('pty', pty)
-  return { cols: o.cols as number | undefined, rows: o.rows as number | undefined }
+  return { cols: optionalNumber('pty.cols', o.cols), rows: optionalNumber('pty.rows', o.rows) }
 }
 
 /** The process methods a sandbox and a session share. */

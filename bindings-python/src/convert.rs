@@ -388,6 +388,17 @@ fn pty(obj: &Bound<'_, PyAny>) -> PyResult<procwright::PtySize> {
             type_name(obj)
         )));
     };
+    // An unknown key is a typo (`{'col': 120}`), not a default silently taken.
+    let keys: Vec<String> = mapping
+        .keys()?
+        .iter()
+        .map(|k| k.str().map(|s| s.to_string()))
+        .collect::<PyResult<_>>()?;
+    if let Some(bad) = keys.iter().find(|k| *k != "cols" && *k != "rows") {
+        return Err(crate::error::invalid(format!(
+            "pty takes 'cols' and 'rows', not {bad:?}"
+        )));
+    }
     let dim = |key: &str, default: i64| -> PyResult<i64> {
         match mapping.get_item(key) {
             Ok(v) => integer(&format!("pty {key}"), &v),

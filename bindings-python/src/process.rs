@@ -2,8 +2,8 @@
 
 use crate::convert::{
     datetime, log_query, stream_options, ByteLimit, CursorArg, Data, Flag, Follow, Host, Interval,
-    KillTimeout, LineCount, MaxBytes, ModeArg, Owned, PatternArg, Port, Replay, Seconds, SignalArg,
-    SinceArg, Status, StreamArg, Tail, Text, Timeout, Times, UrlPath,
+    LineCount, MaxBytes, ModeArg, Owned, PatternArg, Port, Replay, Seconds, SignalArg, SinceArg,
+    Status, StreamArg, Tail, Text, Timeout, Times, UrlPath,
 };
 use crate::error::IntoPyResult;
 use crate::event::LogStream;
@@ -97,7 +97,7 @@ impl Process {
         &self,
         py: Python<'py>,
         signal: Option<SignalArg>,
-        timeout: Option<Seconds<KillTimeout>>,
+        timeout: Option<Seconds<Timeout>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let signal = signal.map_or(procwright::Signal::TERM, |s| s.0);
         let timeout = timeout.map_or(DEFAULT_KILL_TIMEOUT, |t| t.0);

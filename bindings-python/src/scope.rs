@@ -119,7 +119,7 @@ impl ProcessScope {
         py: Python<'py>,
         id: Text<Id>,
         signal: Option<SignalArg>,
-        timeout: Option<Seconds<KillTimeout>>,
+        timeout: Option<Seconds<Timeout>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let signal = signal.map_or(procwright::Signal::TERM, |s| s.0);
         let timeout = timeout.map_or(procwright::DEFAULT_KILL_TIMEOUT, |t| t.0);

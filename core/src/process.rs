@@ -339,8 +339,26 @@ impl Process {
             let exited = async move {
                 let _ = rx.wait_for(Option::is_some).await;
             };
-            p.inner.stdin.write(p.id(), &data, exited).await
+            let written = p.inner.stdin.write(p.id(), &data, exited).await;
+            written.map_err(|e| p.killed_while_writing(e))
         }
+    }
+
+    /// A write's error as the user would want it told: a pipe closed because this
+    /// library killed the process is the kill, not the child closing its stdin.
+    fn killed_while_writing(&self, e: Error) -> Error {
+        let killed = self.inner.state.lock().unwrap().signalled;
+        if !killed || !e.message.contains("EPIPE") {
+            return e;
+        }
+        Error::new(
+            ErrorCode::ProcessError,
+            format!(
+                "process {:?} was killed before its stdin took the write",
+                self.id()
+            ),
+        )
+        .with_process(self.id())
     }
 
     /// Resizes the terminal of a process started with `pty`; the kernel sends SIGWINCH to

@@ -369,7 +369,7 @@ impl Shell {
             this.live = None;
             Ok(Outcome {
                 stdout: std::fs::read(&out).unwrap_or_default(),
-                stderr: std::fs::read(&err).unwrap_or_default(),
+                stderr: stderr_of(&err, &cmd),
                 exit_code: code,
                 fresh,
             })
@@ -401,7 +401,7 @@ impl Shell {
                             self.live = None;
                             return Ok(Some(Outcome {
                                 stdout: std::fs::read(&out).unwrap_or_default(),
-                                stderr: std::fs::read(&err).unwrap_or_default(),
+                                stderr: stderr_of(&err, &cmd),
                                 exit_code: code,
                                 fresh,
                             }));
@@ -417,7 +417,7 @@ impl Shell {
                     let _ = status_file(&self.dir, &nonce);
                     return Ok(Some(Outcome {
                         stdout: std::fs::read(&out).unwrap_or_default(),
-                        stderr: std::fs::read(&err).unwrap_or_default(),
+                        stderr: stderr_of(&err, &cmd),
                         exit_code: code,
                         fresh,
                     }));
@@ -530,6 +530,23 @@ impl Shell {
             .collect();
         Ok(Some((cwd, env)))
     }
+}
+
+/// The command's stderr, where the shell names the command by its private file (a
+/// syntax error: `<dir>/cmd: line 1: …`): named `command` instead, so no private path
+/// shows.
+fn stderr_of(err: &Path, cmd: &Path) -> Vec<u8> {
+    let raw = std::fs::read(err).unwrap_or_default();
+    let private = cmd.as_os_str().as_encoded_bytes();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = &raw[..];
+    while let Some(i) = memchr::memmem::find(rest, private) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(b"command");
+        rest = &rest[i + private.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// The status a turn left as a file name (`end-<nonce>-<status>`), which is removed.

@@ -56,6 +56,10 @@ async fn output_comes_back_separately_and_exactly() {
     let r = run(&s, "echo \"unterminated").await;
     assert_ne!(r.exit_code, 0);
     assert!(!r.stderr.is_empty());
+    // The shell names the command by its private file; that path does not show.
+    let r = run(&s, "if ( then").await;
+    assert!(r.stderr.contains("syntax error"), "{}", r.stderr);
+    assert!(!r.stderr.contains("procwright-session"), "{}", r.stderr);
     let r = run(&s, "echo still-in-sync").await;
     assert_eq!(r.stdout, "still-in-sync\n");
     let r = run(&s, "printf '\\xff\\x00a'").await;

@@ -113,9 +113,10 @@ async fn a_write_blocked_on_a_full_pipe_is_released_by_kill_and_by_cancel() {
         .await
         .unwrap()
         .unwrap_err();
-    // Released at once, whichever the write saw first: the reader gone, or the exit.
+    // Released at once, whichever the write saw first: the reader gone, or the exit;
+    // either way it says the process was killed or ended, not that it closed its stdin.
     assert!(
-        e.message.contains("has ended") || e.message.contains("EPIPE"),
+        e.message.contains("has ended") || e.message.contains("was killed"),
         "{}",
         e.message
     );

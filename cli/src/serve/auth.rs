@@ -123,7 +123,17 @@ impl Tokens {
                 .span()
                 .map(|s| format!(" (byte {})", s.start))
                 .unwrap_or_default();
-            format!("{}: {}{at}", path.display(), without_quotes(e.message()))
+            // Role names are no secret: the message lists them when a role is wrong.
+            let roles = if e.message().contains("variant") {
+                " (a role is viewer, developer or admin)"
+            } else {
+                ""
+            };
+            format!(
+                "{}: {}{at}{roles}",
+                path.display(),
+                without_quotes(e.message())
+            )
         })?;
         let mut known = Vec::new();
         for (n, entry) in file.token.into_iter().enumerate() {
@@ -259,6 +269,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(!e.contains("\"ab\""), "{e}");
+        assert!(e.contains("viewer, developer or admin"), "{e}");
         let e = tokens("[[token]]\ntoken_sha256 = 123456789\nrole = \"viewer\"\n")
             .err()
             .unwrap();
