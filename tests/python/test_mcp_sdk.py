@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import AsyncIterator, List
 
 import pytest
-
-mcp = pytest.importorskip("mcp")
-from mcp import ClientSession, StdioServerParameters  # noqa: E402
-from mcp.client import Client  # noqa: E402
-from mcp.client.stdio import stdio_client  # noqa: E402
-from mcp.shared.exceptions import MCPError  # noqa: E402
+from mcp import ClientSession, StdioServerParameters
+from mcp.client import Client
+from mcp.client.stdio import stdio_client
+from mcp.shared.exceptions import MCPError
 
 SCRIPT = Path(sys.executable).parent / "procwright"
 SERVER = StdioServerParameters(command=str(SCRIPT), args=["mcp"])
