@@ -145,3 +145,22 @@ test('after all that, the sandbox and its process are intact', HANG_GUARD, async
   assert.equal((await sandbox.exec(['echo', 'ok'])).stdout, 'ok\n')
   assert.ok(new InvalidArgumentError('x') instanceof SandboxError)
 })
+
+test('numbers of the wrong type are named by their option, never in napi words', HANG_GUARD, async () => {
+  const napi = /napi|rust type/
+  const named = async (promiseOrFn, option) => {
+    await assert.rejects((async () => (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn))(), (e) => {
+      assert.ok(e instanceof InvalidArgumentError, `${e?.name}: ${e?.message}`)
+      assert.match(e.message, option)
+      assert.doesNotMatch(e.message, napi)
+      return true
+    })
+  }
+  const tty = await sandbox.startProcess('sleep 300', { pty: { cols: 80, rows: 24 } })
+  await named(() => tty.resize('80', 24), /resize: cols must be a number, got the string "80"/)
+  await named(() => tty.resize(80, null), /resize: rows must be a number/)
+  await named(sandbox.startProcess('true', { pty: { cols: 'x' } }), /pty\.cols must be a number/)
+  await named(sandbox.startProcess('true', { restart: { policy: 'always', backoff: { initial: '1s' } } }), /restart\.backoff\.initial must be a number/)
+  await named(sandbox.startProcess('true', { restart: { policy: 'always', maxRestarts: '3' } }), /restart\.maxRestarts must be a number/)
+  await tty.kill()
+})

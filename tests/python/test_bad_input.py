@@ -259,3 +259,21 @@ async def test_bad_exec_options(sb, bystander):
 def test_shutdown_all_rejects_bad_grace():
     with pytest.raises(InvalidArgumentError):
         procwright.shutdown_all(-1)
+
+
+async def test_kill_timeout_errors_name_the_parameter_given(sb, bystander):
+    p = await sb.start_process("sleep 60")
+    with pytest.raises(InvalidArgumentError) as info:
+        await p.kill(timeout=-1)
+    assert "timeout" in info.value.message and "kill_timeout" not in info.value.message
+    with pytest.raises(InvalidArgumentError) as info:
+        await sb.kill_process(p.id, timeout=-1)
+    assert "kill_timeout" not in info.value.message
+    await p.kill()
+
+
+async def test_pty_refuses_unknown_keys(sb, bystander):
+    with pytest.raises(InvalidArgumentError, match="pty takes 'cols' and 'rows', not \"x\""):
+        await sb.start_process("true", pty={"x": 1})
+    with pytest.raises(InvalidArgumentError):
+        await sb.start_process("true", pty={"cols": 80, "col": 10})
