@@ -160,12 +160,13 @@ pub struct SendInputArgs {
     pub data: String,
     /// Wait until a line of the new output contains this text (or matches it, with
     /// `regex: true`), e.g. the next prompt. Without it, wait until the output goes
-    /// quiet.
+    /// quiet. The first turn should wait for the process to be ready first (wait_ms at
+    /// start, or wait_for_log of its prompt), or its first prompt may match.
     pub until: Option<String>,
     /// Treat `until` as a regular expression.
     pub regex: Option<bool>,
     /// Without `until`: the output is done when nothing came for this many
-    /// milliseconds (default 500).
+    /// milliseconds (default 500), counted from the write and from each output.
     pub quiet_ms: Option<u64>,
     /// Give up waiting after this many milliseconds (default 30000, at most 600000).
     pub timeout_ms: Option<u64>,
