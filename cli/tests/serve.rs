@@ -1484,6 +1484,8 @@ fn bad_cors_and_host_options_are_usage_errors() {
         ["--cors-origin", "app.example"],
         ["--cors-origin", "http://app.example/path"],
         ["--allow-host", ""],
+        ["--allow-host", "proxy.example:"],
+        ["--allow-host", "x:abc"],
     ] {
         let out = std::process::Command::new(common::BIN)
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -1689,4 +1691,88 @@ fn file_bodies_stream_past_the_json_limit_up_to_max_file_bytes() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["big.bin"]);
+}
+
+#[test]
+fn a_workspace_replaced_by_a_symlink_leads_nowhere() {
+    let s = Server::start("ws-swap", &[]);
+    let sbx = s.sandbox();
+    let outside = temp_dir("ws-swap-outside");
+    std::fs::write(outside.join("x"), "victim").unwrap();
+    // A process of the sandbox moves its workspace away and puts a symlink in its place.
+    let r = s.post(
+        &format!("/v1/sandboxes/{sbx}/exec"),
+        &format!(
+            r#"{{"command": "d=$(pwd); mv \"$d\" \"$d.moved\" && ln -s {} \"$d\""}}"#,
+            outside.display()
+        ),
+    );
+    assert_eq!(r.json()["exit_code"], 0, "{}", r.text());
+    let files = format!("/v1/sandboxes/{sbx}/files");
+    for (m, p, body) in [
+        ("GET", format!("{files}/x"), None),
+        ("GET", format!("{files}/?list"), None),
+        ("PUT", format!("{files}/planted"), Some(&b"planted"[..])),
+        ("DELETE", format!("{files}/x"), None),
+    ] {
+        let r = s.call(m, &p, body);
+        assert_eq!(r.status, 400, "{m} {p}: {}", r.text());
+        assert!(!r.text().contains("victim"));
+    }
+    assert!(!outside.join("planted").exists());
+    assert!(outside.join("x").exists());
+}
+
+#[test]
+fn file_names_and_paths_at_the_edges() {
+    let s = Server::start("names", &[]);
+    let sbx = s.sandbox();
+    let files = format!("/v1/sandboxes/{sbx}/files");
+    // A name of 250 bytes (the limit is 255): its temporary file must fit too.
+    let long = "n".repeat(250);
+    for _ in 0..5 {
+        let r = s.call("PUT", &format!("{files}/{long}"), Some(b"x"));
+        assert_eq!(r.status, 204, "{}", r.text());
+    }
+    // A path that names a folder is not written as a file.
+    let r = s.call("PUT", &format!("{files}/newdir/"), Some(b"x"));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(!s.root.join(&sbx).join("newdir").exists());
+    // A file where a folder is wanted says so.
+    s.call("PUT", &format!("{files}/plain"), Some(b"x"));
+    let r = s.call("PUT", &format!("{files}/plain/x"), Some(b"x"));
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("not a folder"), "{}", r.text());
+}
+
+#[test]
+fn a_preview_never_forwards_the_servers_credentials() {
+    let s = Server::start("preview-cred", &[]);
+    let sbx = s.sandbox();
+    // A service that answers with the headers it received.
+    let echo = r#"{"command": ["python3", "-c", "import http.server as h\nclass E(h.BaseHTTPRequestHandler):\n def do_GET(self):\n  b=str(dict(self.headers)).encode(); self.send_response(200); self.end_headers(); self.wfile.write(b)\nh.HTTPServer(('127.0.0.1',0),E).serve_forever()"]}"#;
+    let p = s.start_process(&sbx, echo);
+    let pid = p["id"].as_str().unwrap();
+    let r = s.post(
+        &format!("/v1/sandboxes/{sbx}/processes/{pid}/wait"),
+        r#"{"port": 0, "timeout_ms": 30000}"#,
+    );
+    let port = r.json()["port"].as_u64().unwrap();
+    let r = s.post(
+        &format!("/v1/sandboxes/{sbx}/expose"),
+        &format!(r#"{{"port": {port}}}"#),
+    );
+    let url = r.json()["url"].as_str().unwrap().to_string();
+    let path = url.split_once(&s.addr).unwrap().1.to_string();
+    let r = request(
+        &s.addr,
+        "GET",
+        &format!("{path}x"),
+        &[("Authorization", "Bearer secret-token"), ("X-Kept", "yes")],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let seen = r.text().to_ascii_lowercase();
+    assert!(seen.contains("x-kept"), "{seen}");
+    assert!(!seen.contains("secret-token"), "{seen}");
 }

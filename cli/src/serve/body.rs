@@ -74,15 +74,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let media = media_type(&req);
         let bytes = bytes_of(req, state).await?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else if media.as_deref().is_some_and(is_json) {
-            &bytes
-        } else {
+        // Any body at all must say it is JSON: a blank one read as `{}` included.
+        if !bytes.is_empty() && !media.as_deref().is_some_and(is_json) {
             return Err(unsupported(format!(
                 "a request body must be sent with Content-Type: application/json, not {}",
                 media.as_deref().unwrap_or("none")
             )));
+        }
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
         };
         serde_json::from_slice(text)
             .map(JsonBody)

@@ -23,6 +23,10 @@ use tokio::io::AsyncReadExt;
 /// Bytes read from a file per body chunk.
 const CHUNK: usize = 64 * 1024;
 
+/// An upload that sends nothing for this long is ended (408): uploads have no deadline
+/// of their own (a large file takes its time), only this.
+const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Chunks of an upload in flight between the request and the thread that writes them.
 const UPLOAD_QUEUE: usize = 4;
 
@@ -50,14 +54,16 @@ fn io_error(rel: &str, e: std::io::Error) -> ApiError {
     }
 }
 
-/// Runs a file operation of `sbx`'s workspace off the runtime (they are system calls).
+/// Runs a file operation of `sbx`'s workspace off the runtime (they are system calls),
+/// beneath the server's root as opened at start.
 async fn on_workspace<T: Send + 'static>(
+    app: &Arc<App>,
     sbx: &Sbx,
     rel: &str,
     op: impl FnOnce(&Workspace) -> std::io::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
-    let root = sbx.root.clone();
-    let done = tokio::task::spawn_blocking(move || op(&Workspace::open(&root)?)).await;
+    let (app, id) = (app.clone(), sbx.id.clone());
+    let done = tokio::task::spawn_blocking(move || op(&app.files.open_dir(&id)?)).await;
     match done {
         Ok(r) => r.map_err(|e| io_error(rel, e)),
         Err(e) => Err(ApiError::internal(format!("a file operation failed: {e}"))),
@@ -84,11 +90,11 @@ pub async fn get(
     let sbx = running(&app, &caller, &id, Role::Viewer)?;
     if q.contains_key("list") {
         let r = rel.clone();
-        let entries = on_workspace(&sbx, &rel, move |ws| ws.list(&r)).await?;
+        let entries = on_workspace(&app, &sbx, &rel, move |ws| ws.list(&r)).await?;
         return Ok(Json(listing(&rel, entries)).into_response());
     }
     let r = rel.clone();
-    let (file, meta) = on_workspace(&sbx, &rel, move |ws| ws.read(&r))
+    let (file, meta) = on_workspace(&app, &sbx, &rel, move |ws| ws.read(&r))
         .await
         .map_err(|e| match e.message == format!("{rel:?} is a folder") {
             true => ApiError::invalid(format!("{rel:?} is a folder; add ?list to list it")),
@@ -125,7 +131,8 @@ fn listing(rel: &str, entries: Vec<procwright::files::Entry>) -> Value {
             let kind = match e.kind {
                 EntryKind::Symlink => "symlink",
                 EntryKind::Dir => "dir",
-                EntryKind::File | EntryKind::Other => "file",
+                EntryKind::File => "file",
+                EntryKind::Other => "other",
             };
             json!({"name": e.name, "type": kind, "size": e.size})
         })
@@ -139,12 +146,27 @@ pub async fn put(
     State(app): State<Arc<App>>,
     caller: Caller,
     Path((id, rel)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     RawStream(body): RawStream,
 ) -> ApiResult<StatusCode> {
+    let length: Option<u64> = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     let sbx = running(&app, &caller, &id, Role::Developer)?;
     let max = app.limits.max_file_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the file is over {max} bytes (--max-file-bytes)"),
+        )
+    };
+    if length.is_some_and(|n| n > max) {
+        return Err(too_large());
+    }
     let r = rel.clone();
-    let upload = on_workspace(&sbx, &rel, move |ws| ws.upload(&r)).await?;
+    let upload = on_workspace(&app, &sbx, &rel, move |ws| ws.upload(&r)).await?;
     // A thread writes what the request brings, a few chunks behind at most, so a
     // slow disk holds the client back instead of filling memory.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(UPLOAD_QUEUE);
@@ -158,7 +180,19 @@ pub async fn put(
     let mut stream = body.into_data_stream();
     let mut total: u64 = 0;
     let mut failed = None;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let chunk = match tokio::time::timeout(UPLOAD_IDLE, stream.next()).await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => {
+                failed = Some(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    format!("the upload sent nothing for {} s", UPLOAD_IDLE.as_secs()),
+                ));
+                break;
+            }
+        };
         let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
@@ -170,11 +204,7 @@ pub async fn put(
         };
         total += chunk.len() as u64;
         if total > max {
-            failed = Some(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                format!("the file is over {max} bytes (--max-file-bytes)"),
-            ));
+            failed = Some(too_large());
             break;
         }
         if tx.send(chunk).await.is_err() {
@@ -208,6 +238,6 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let sbx = running(&app, &caller, &id, Role::Developer)?;
     let r = rel.clone();
-    on_workspace(&sbx, &rel, move |ws| ws.remove(&r)).await?;
+    on_workspace(&app, &sbx, &rel, move |ws| ws.remove(&r)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

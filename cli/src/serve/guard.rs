@@ -92,13 +92,19 @@ impl Guard {
 
     /// The request's `Origin` if it is allowed; 403 if it is not; `None` without one.
     fn check_origin(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
-        let Some(value) = headers.get(header::ORIGIN) else {
+        let mut values = headers.get_all(header::ORIGIN).iter();
+        let Some(value) = values.next() else {
             return Ok(None);
         };
-        let origin = normal_origin(value.to_str().unwrap_or(""));
-        if self.origins.contains(&origin) {
+        let allowed = |v: &HeaderValue| {
+            self.origins
+                .contains(&normal_origin(v.to_str().unwrap_or("")))
+        };
+        // Every Origin given must be allowed (no browser sends two).
+        let bad = std::iter::once(value).chain(values).find(|v| !allowed(v));
+        let Some(value) = bad else {
             return Ok(Some(value.clone()));
-        }
+        };
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "FORBIDDEN",
@@ -121,7 +127,7 @@ impl Guard {
 
 /// The name part of a `Host` value, lower-case: `LOCALHOST:7070` → `localhost`,
 /// `[::1]:7070` → `[::1]`; `None` unless the rest is nothing or `:` and a port.
-fn host_name(host: &str) -> Option<String> {
+pub fn host_name(host: &str) -> Option<String> {
     let host = host.trim();
     let (name, rest) = match host.strip_prefix('[') {
         Some(_) => host.split_at(host.find(']')? + 1),
@@ -151,8 +157,9 @@ fn normal_origin(origin: &str) -> String {
 /// it without an allowed origin is a preview's (same origin) or another site's.
 fn from_a_page(headers: &HeaderMap) -> bool {
     headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() != b"none")
+        .get_all("sec-fetch-site")
+        .iter()
+        .any(|v| v.as_bytes() != b"none")
 }
 
 /// Whether a path is a preview's: those are proxied to a service in the sandbox, whose

@@ -104,7 +104,7 @@ pub async fn main(args: ServeArgs, stop: crate::signals::Stop) -> u8 {
     if let Some(bad) = args
         .allow_host
         .iter()
-        .find(|h| h.is_empty() || h.contains(['/', ' ']))
+        .find(|h| h.contains(['/', ' ']) || guard::host_name(h).is_none())
     {
         eprintln!("procwright serve: --allow-host {bad:?} is not a host name");
         return USAGE;

@@ -79,7 +79,10 @@ async fn forward(app: &App, secret: &str, mut req: Request) -> Result<Response, 
         .body(body)
         .map_err(|e| ApiError::invalid(format!("cannot forward this request: {e}")))?;
     for (name, value) in parts.headers.iter() {
-        if !is_hop_by_hop(name, upgrade) && name != header::HOST {
+        // The server's own credentials are not the service's to see: a client that
+        // sends its token with every request must not hand it to sandbox code.
+        let credential = name == header::AUTHORIZATION || name == header::PROXY_AUTHORIZATION;
+        if !is_hop_by_hop(name, upgrade) && name != header::HOST && !credential {
             out.headers_mut().append(name, value.clone());
         }
     }

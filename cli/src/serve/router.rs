@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use axum::Router;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,14 +41,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route(&format!("{SBX}/files/"), get(files::get_root))
         .route(
             &format!("{SBX}/files/{{*path}}"),
-            get(files::get)
-                // Streamed to disk under --max-file-bytes, not the JSON body limit.
-                .put(files::put)
-                .layer(DefaultBodyLimit::disable())
-                .delete(files::delete),
+            get(files::get).delete(files::delete),
         )
         .layer(from_fn(deadline));
     let long = Router::new()
+        // Streamed to disk under --max-file-bytes (not the JSON body limit), with an
+        // idle timeout instead of the quick deadline.
+        .route(
+            &format!("{SBX}/files/{{*path}}"),
+            put(files::put).layer(DefaultBodyLimit::disable()),
+        )
         .route(&format!("{PROC}/events"), get(follow::events))
         .route(&format!("{PROC}/wait"), post(follow::wait))
         .route(&format!("{SBX}/exec"), post(sandboxes::exec));

@@ -21,6 +21,9 @@ pub struct App {
     pub logs: PathBuf,
     /// Who may send requests: Host and Origin rules, tokens.
     pub guard: Guard,
+    /// `root` as opened at start: every file operation of a sandbox goes beneath this
+    /// descriptor, so a workspace replaced by a symlink, or a root moved, leads nowhere.
+    pub files: procwright::files::Workspace,
     /// Most running processes per sandbox, and how much of the ended ones is kept.
     pub limits: Limits,
     /// `host:port` the server answers on, for preview URLs when a request has no Host.
@@ -270,10 +273,12 @@ impl App {
         let root = std::fs::canonicalize(root)?;
         let logs = root.join(".logs");
         std::fs::create_dir_all(&logs)?;
+        let files = procwright::files::Workspace::open(&root)?;
         Ok(App {
             root,
             logs,
             guard,
+            files,
             limits,
             public,
             sandboxes: Mutex::new(Vec::new()),

@@ -48,6 +48,10 @@ pub enum EntryKind {
 /// file at [`Upload::commit`]; dropped uncommitted, it is removed.
 pub struct Upload {
     parent: Dir,
+    /// The folder the workspace is, and the parent's path in it: at commit the parent
+    /// must still be there (one moved out meanwhile would take the file with it).
+    root: Dir,
+    parent_rel: PathBuf,
     temp: String,
     name: PathBuf,
     file: Option<std::fs::File>,
@@ -105,6 +109,15 @@ impl Workspace {
     pub fn open(root: &Path) -> io::Result<Workspace> {
         let dir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
         Ok(Workspace { dir })
+    }
+
+    /// The folder `rel` beneath this one, as a workspace of its own: a symlink there
+    /// (even one swapped in for the folder itself) that leads out is refused.
+    pub fn open_dir(&self, rel: &str) -> io::Result<Workspace> {
+        let path = relative(rel)?;
+        Ok(Workspace {
+            dir: self.dir.open_dir(path)?,
+        })
     }
 
     /// Metadata of `rel`, following symlinks that stay inside.
@@ -179,12 +192,22 @@ impl Workspace {
         let (Some(name), parent) = (path.file_name(), path.parent()) else {
             return Err(is_a_folder());
         };
-        let parent = match parent {
-            Some(p) if !p.as_os_str().is_empty() => {
-                self.dir.create_dir_all(p)?;
-                self.dir.open_dir(p)?
-            }
-            _ => self.dir.try_clone()?,
+        if rel.ends_with('/') {
+            return Err(is_a_folder());
+        }
+        let parent_rel = parent.map(Path::to_path_buf).unwrap_or_default();
+        let parent = if parent_rel.as_os_str().is_empty() {
+            self.dir.try_clone()?
+        } else {
+            self.dir.create_dir_all(&parent_rel).map_err(|e| {
+                // A file where a folder is wanted: say so, not "File exists".
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    bad_path(rel, "a part of the path is a file, not a folder")
+                } else {
+                    e
+                }
+            })?;
+            self.dir.open_dir(&parent_rel)?
         };
         match parent.symlink_metadata(name) {
             Ok(m) if m.is_dir() => return Err(is_a_folder()),
@@ -192,16 +215,15 @@ impl Workspace {
             Ok(m) if !m.is_file() => return Err(bad_path(rel, "not a regular file")),
             _ => {}
         }
-        let temp = format!(
-            ".{}.procwright-{}",
-            name.to_string_lossy(),
-            crate::files::random_suffix()
-        );
+        // Short, whatever the name's length (a name near 255 bytes must still work).
+        let temp = format!(".procwright-{}.tmp", crate::files::random_suffix());
         let mut options = OpenOptions::new();
         options.write(true).create_new(true).mode(FILE_MODE);
         let file: File = parent.open_with(&temp, &options)?;
         Ok(Upload {
             parent,
+            root: self.dir.try_clone()?,
+            parent_rel,
             temp,
             name: PathBuf::from(name),
             file: Some(file.into_std()),
@@ -238,10 +260,24 @@ impl Upload {
             .expect("an upload's file lives until commit")
     }
 
-    /// Puts the written file in place of `rel`.
+    /// Puts the written file in place of `rel`, if its folder is still where it was
+    /// (beneath the workspace).
     pub fn commit(mut self) -> io::Result<()> {
         if let Some(f) = self.file.take() {
             f.sync_data()?;
+        }
+        let now = if self.parent_rel.as_os_str().is_empty() {
+            self.root.dir_metadata()?
+        } else {
+            self.root.open_dir(&self.parent_rel)?.dir_metadata()?
+        };
+        let held = self.parent.dir_metadata()?;
+        use cap_std::fs::MetadataExt;
+        if (now.dev(), now.ino()) != (held.dev(), held.ino()) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the folder was moved or replaced during the write",
+            ));
         }
         self.parent.rename(&self.temp, &self.parent, &self.name)?;
         self.temp.clear();
