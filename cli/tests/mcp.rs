@@ -660,3 +660,39 @@ fn every_tool_is_annotated_and_its_schemas_are_standard_json_schema() {
         .unwrap();
     assert_eq!(kill["annotations"]["destructiveHint"], true);
 }
+
+#[test]
+fn a_backtracking_grep_never_holds_the_server() {
+    let (mut c, _) = Client::start();
+    c.ok(
+        "start_process",
+        json!({"command": ["python3", "-c", "import sys,time; sys.stdout.write('x'*200000+'\\n'); sys.stdout.flush(); time.sleep(60)"], "process_id": "long"}),
+    );
+    c.ok(
+        "wait_for_log",
+        json!({"process_id": "long", "pattern": "xxxx"}),
+    );
+    let started = Instant::now();
+    let grep = c.send_request(
+        "tools/call",
+        json!({"name": "read_logs", "arguments": {"process_id": "long", "since": 0, "grep": "(?:(?=.*x)x)*y"}}),
+    );
+    // Meanwhile the server answers at once.
+    let list = c.send_request(
+        "tools/call",
+        json!({"name": "list_processes", "arguments": {}}),
+    );
+    let r = c.reply(list);
+    assert!(r["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("long"));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "list waited for the grep"
+    );
+    // The grep itself ends, with an answer or an error, not never.
+    let r = c.reply(grep);
+    let (text, _) = text_of(&r["result"]);
+    assert!(!text.is_empty());
+}

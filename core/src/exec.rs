@@ -278,6 +278,12 @@ fn scope_prelude(
     let safe = |name: &str| crate::shell::safe(shell, name);
     let mut p = String::new();
     if let Some(c) = cwd {
+        // `./` first: a relative folder is the folder, not one CDPATH finds, and `-` is
+        // a name, not OLDPWD.
+        let c = match c.is_absolute() {
+            true => c.to_path_buf(),
+            false => std::path::Path::new(".").join(c),
+        };
         p.push_str(&format!(
             "{} -- {} || {} 1; ",
             safe("cd"),

@@ -65,7 +65,7 @@ pub use logs::{LogQuery, Logs, StreamKind};
 #[doc(hidden)]
 pub use matcher::busy_jobs;
 pub use ownership::Ownership;
-pub use pattern::{Pattern, PatternMatch, RegexFlags};
+pub use pattern::{Grep, Pattern, PatternMatch, RegexFlags};
 pub use port::{PortMode, PortWaitOptions, StatusRange, DEFAULT_PORT_INTERVAL};
 pub use process::{Process, ProcessObserver, DEFAULT_KILL_TIMEOUT};
 pub use pty::PtySize;

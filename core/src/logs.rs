@@ -430,10 +430,9 @@ pub(crate) struct LogStore {
     inner: Mutex<Inner>,
     limit: usize,
     version: watch::Sender<u64>,
-    /// The one buffer that long lines are copied into for matching, held by one job at
-    /// a time however many waits want one: the memory of backtracking waits stays one
-    /// line's, not one per wait, and a buffer reused is not one more left to the
-    /// allocator per thread (`wait.rs`).
+    /// This process's turn on the matcher pool and the one buffer long lines are copied
+    /// into for matching: held by one job at a time however many waits want one (see
+    /// `wait.rs`).
     pub(crate) scratch: Arc<tokio::sync::Mutex<Vec<u8>>>,
 }
 

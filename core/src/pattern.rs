@@ -35,6 +35,15 @@ pub enum Pattern {
     },
 }
 
+/// What [`Pattern::matching_lines`] found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Grep {
+    /// The byte ranges of the matching lines, line ends excluded, in order.
+    pub lines: Vec<std::ops::Range<usize>>,
+    /// Lines the pattern could not finish within its budget (not matched).
+    pub skipped: usize,
+}
+
 /// How testing one line under a budget ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Found {
@@ -262,6 +271,34 @@ impl Pattern {
             }
             pos += line[pos..].chars().next().map_or(1, char::len_utf8);
         }
+    }
+
+    /// The lines of `text` this pattern matches, as byte ranges (line ends excluded),
+    /// found on the matcher pool, off the caller's runtime, each line within
+    /// [`crate::wait::LINE_BUDGET`]; lines the pattern cannot finish in time are counted,
+    /// not matched. Dropping the future stops the work. For a `grep` over kept output.
+    pub async fn matching_lines(&self, text: String) -> Result<Grep> {
+        let (pattern, cancel) = (self.clone(), crate::matcher::Cancel::default());
+        let _stop = cancel.on_drop();
+        let job = move || {
+            let mut grep = Grep::default();
+            let mut start = 0;
+            for line in text.split_inclusive('\n') {
+                let end = start + line.trim_end_matches(['\n', '\r']).len();
+                let budget = std::time::Instant::now() + crate::wait::LINE_BUDGET;
+                match pattern.find_bounded(&text[start..end], &cancel, budget) {
+                    Found::Match(_) => grep.lines.push(start..end),
+                    Found::TooLong => grep.skipped += 1,
+                    Found::NoMatch => {}
+                    Found::Cancelled => break,
+                }
+                start += line.len();
+            }
+            grep
+        };
+        crate::matcher::run(job)
+            .await
+            .ok_or_else(|| Error::new(ErrorCode::ProcessError, "the matcher pool is gone"))
     }
 
     /// Whether this is a regex (so results carry groups).

@@ -7,7 +7,7 @@
 //! (mode 0700) and sends one line of its own:
 //!
 //! ```sh
-//! \builtin printf '%s 0\n' '<nonce>+' >&63; \builtin . '<dir>/cmd' <'<input>' >|'<dir>/out' 2>|'<dir>/err'; __procwright_status=$?; >|'<dir>/end-<nonce>-'"$__procwright_status"; \builtin printf '%s %d\n' '<nonce>' "$__procwright_status" >&63
+//! \builtin printf '%s 0\n' '<nonce>+' >&63; \builtin . '<dir>/cmd' <'<input>' >|'<dir>/out' 2>|'<dir>/err' 63>&-; \builtin printf '%s %d\n' '<nonce>' "$?" 2>|'<dir>/end-<nonce>-'"$?" >&63
 //! ```
 //!
 //! - Nothing in it can be shadowed by the user's shell state: every command is
@@ -59,9 +59,6 @@ const TAKE_WITHIN: Duration = Duration::from_secs(5);
 
 /// How often a turn whose status line is late looks for its status file.
 const LOOK_EVERY: Duration = Duration::from_millis(250);
-
-/// The shell variable that holds a turn's status between the command and the report.
-const STATUS_VAR: &str = "__procwright_status";
 
 /// How long the shell gets to report after a timed-out command's processes were killed.
 const AFTER_KILL: Duration = Duration::from_millis(500);
@@ -352,11 +349,20 @@ impl Shell {
         let (printf, fd) = (safe(shell, "printf"), status_fd(shell));
         // The status is also left as the name of an empty file, made by a redirection
         // alone (no command to shadow), for when the status line cannot be printed.
+        // The status goes twice into one command: as the status line, and as the name of
+        // a file its (first) redirection makes, which needs no command to run. The command
+        // runs with the status descriptor closed: what it leaves running cannot hold the
+        // status pipe open, and what it does to that descriptor is undone after it.
         let taken = format!("{nonce}+");
         let end = quoted(&self.dir.join(format!("end-{nonce}-")));
+        if is_bash(shell) {
+            // The builtins the protocol uses, enabled again if the user disabled one
+            // (`enable -n .`): otherwise the command would not run, and say nothing.
+            line.push_str("\\builtin enable . printf cd export unset exit 2>/dev/null; ");
+        }
         line.push_str(&format!(
-            "{printf} '%s 0\\n' '{taken}' >&{fd}; {source} <{input_path} >|{} 2>|{}; \
-             {STATUS_VAR}=$?; >|{end}\"${STATUS_VAR}\"; {printf} '%s %d\\n' '{nonce}' \"${STATUS_VAR}\" >&{fd}\n",
+            "{printf} '%s 0\\n' '{taken}' >&{fd}; {source} <{input_path} >|{} 2>|{} {fd}>&-; \
+             {printf} '%s %d\\n' '{nonce}' \"$?\" 2>|{end}\"$?\" >&{fd}\n",
             quoted(&out),
             quoted(&err),
         ));
@@ -413,6 +419,13 @@ impl Shell {
             };
             match got {
                 Some(Some((n, _))) if n == taken => took = true,
+                // The status without the line that says the command was taken: the
+                // protocol's own commands failed (`enable -n .`), so the command did not
+                // run; a fresh shell runs it.
+                Some(Some((n, _))) if n == nonce && !took => {
+                    let _ = status_file(&self.dir, &nonce);
+                    return Ok(None);
+                }
                 Some(Some((n, code))) if n == nonce => {
                     let _ = status_file(&self.dir, &nonce);
                     return Ok(Some(Outcome {
@@ -522,11 +535,7 @@ impl Shell {
                     std::ffi::OsStr::from_bytes(&kv[eq + 1..]).to_owned(),
                 ))
             })
-            .filter(|(k, _)| {
-                !["_", "SHLVL", "PWD", "OLDPWD", STATUS_VAR]
-                    .iter()
-                    .any(|name| k == name)
-            })
+            .filter(|(k, _)| !["_", "SHLVL", "PWD", "OLDPWD"].iter().any(|name| k == name))
             .collect();
         Ok(Some((cwd, env)))
     }

@@ -451,9 +451,7 @@ impl Waiter<'_> {
             return out;
         }
         let stream = chunk.stream;
-        let permit = self
-            .long_copy(spans.iter().map(|s| s.end - s.start).max())
-            .await;
+        let permit = self.pool_turn().await;
         let lines: Vec<(Span, Option<bytes::Bytes>)> = spans
             .iter()
             .map(|s| (*s, chunk_slice(chunk, stream, s.start, s.end)))
@@ -500,13 +498,11 @@ impl Waiter<'_> {
             .collect()
     }
 
-    /// For a job that copies a line longer than [`INLINE_LINE`], this process's one
-    /// buffer for such copies (held until the job ends); `None` for shorter lines.
-    /// Without it, 100 backtracking waits on a 16 MiB line grew the host by 391 MB.
-    async fn long_copy(&self, longest: Option<u64>) -> Option<Scratch> {
-        if longest? as usize <= INLINE_LINE {
-            return None;
-        }
+    /// This process's turn on the matcher pool, and its one buffer for copies of long
+    /// lines (held until the job ends): one job per process at a time, so one process's
+    /// pathological pattern takes one pool thread, never all of them (four such waits
+    /// once made another process's wait time out), and its copies are one line's.
+    async fn pool_turn(&self) -> Option<Scratch> {
         Some(Scratch(self.store.scratch.clone().lock_owned().await))
     }
 
@@ -562,7 +558,7 @@ impl Waiter<'_> {
             self.pattern.clone(),
             self.cancel.clone(),
         );
-        let permit = self.long_copy(Some(end - start)).await;
+        let permit = self.pool_turn().await;
         let job = move || {
             let (mut scratch, mut owned) = (permit, Vec::new());
             let bytes = line_bytes(

@@ -231,7 +231,7 @@ async fn start_process_uses_the_shells_cwd_and_env_and_delete_kills_the_shell() 
 
 /// Shell state a user may leave behind, each of which broke the protocol once (a
 /// silent empty answer or a hang): the protocol must not depend on any of it.
-const HOSTILE: [&str; 13] = [
+const HOSTILE: [&str; 18] = [
     "set -o noclobber",
     "printf() { echo wrapped; }",
     "alias printf=true",
@@ -245,6 +245,11 @@ const HOSTILE: [&str; 13] = [
     "unset PATH",
     "alias cd=true export=true unset=true; cd() { :; }",
     "exec 9>/dev/null 3>&-",
+    "export CDPATH=/usr",
+    "declare -n __procwright_status=PW_Z",
+    "exec 63>&-",
+    "exec 63>&1",
+    "readonly __procwright_status=1",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,9 +303,10 @@ async fn ordinary_shell_state_never_breaks_a_session() {
 }
 
 /// State that no protocol gets past: the shell is replaced, and the next call says so.
-const CAUGHT: [&str; 2] = [
+const CAUGHT: [&str; 3] = [
     "builtin() { echo hijacked; }; command() { echo hijacked; }",
-    "exec 63>&-",
+    "enable -n builtin",
+    "enable -n . printf cd",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::time::SystemTime;
 
+/// Longest command a result carries.
+const MAX_COMMAND: usize = 1000;
+
 /// A process as the tools report it.
 #[derive(Serialize, JsonSchema)]
 #[schemars(inline)]
@@ -25,7 +28,7 @@ pub struct ProcessData {
     /// The signal that ended it, e.g. SIGTERM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signal: Option<String>,
-    /// The command as started.
+    /// The command as started (its first 1 000 characters).
     pub command: String,
     /// How long it has run (or ran), in milliseconds.
     pub running_ms: u64,
@@ -48,7 +51,9 @@ impl ProcessData {
             pid: p.pid().filter(|_| running),
             exit_code: p.exit_code(),
             signal: p.signal().map(str::to_owned),
-            command: p.command().to_owned(),
+            // A command of megabytes (one that failed to start, say) must not make every
+            // listing that large.
+            command: p.command().chars().take(MAX_COMMAND).collect(),
             running_ms: ran.as_millis().try_into().unwrap_or(u64::MAX),
             restarts: p.restarts(),
         }

@@ -26,6 +26,9 @@ const DEFAULT_EXEC: Duration = Duration::from_secs(120);
 const MAX_WAIT: Duration = Duration::from_secs(600);
 /// What `exec` keeps of each stream: far more than a result shows, to count the rest.
 const EXEC_BUFFER: usize = 1024 * 1024;
+/// The longest a `read_logs` grep may take (each line also has a budget of its own).
+const GREP_BUDGET: Duration = Duration::from_secs(5);
+
 /// How long `send_input` waits for output to go quiet unless told otherwise.
 const DEFAULT_QUIET: Duration = Duration::from_millis(500);
 
@@ -181,7 +184,7 @@ impl Server {
             (None, None) => self.unread(&p).await?,
         };
         if let Some(grep) = grep {
-            return self.grep(&p, &out, &grep, a.tail);
+            return self.grep(&p, &out, &grep, a.tail).await;
         }
         let page = match (a.since, a.tail) {
             (_, Some(lines)) => out.newest(Some(lines)),
@@ -192,14 +195,24 @@ impl Server {
     }
 
     /// The lines of `out` that `grep` matches, newest kept, each with its cursor.
-    fn grep(
+    async fn grep(
         &self,
         p: &Process,
         out: &Output,
         grep: &Pattern,
         tail: Option<usize>,
     ) -> Result<Answer> {
-        let mut found = out.matching_lines(grep)?;
+        let (mut found, skipped) = tokio::time::timeout(GREP_BUDGET, out.matching_lines(grep))
+            .await
+            .map_err(|_| {
+                Error::new(
+                    ErrorCode::InvalidPattern,
+                    format!(
+                        "the grep pattern did not finish on this output within {} s",
+                        GREP_BUDGET.as_secs()
+                    ),
+                )
+            })??;
         // Within the limits of any page: the newest lines, a long one cut.
         for (line, _) in found.iter_mut() {
             if line.len() > output::MAX_BYTES {
@@ -234,6 +247,11 @@ impl Server {
         ));
         if hidden > 0 {
             text.push_str(&format!(" ({hidden} earlier ones not shown)"));
+        }
+        if skipped > 0 {
+            text.push_str(&format!(
+                "; {skipped} lines too long for this pattern were skipped"
+            ));
         }
         let mut body = String::new();
         for (line, cursor) in shown {

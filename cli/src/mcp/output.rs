@@ -71,18 +71,29 @@ impl Output {
     }
 
     /// The lines that `pattern` matches, each without its line end and with the cursor
-    /// just after it.
-    pub fn matching_lines(&self, pattern: &Pattern) -> procwright::Result<Vec<(String, u64)>> {
-        let mut found = Vec::new();
-        let mut offset = 0;
-        for line in self.text.split_inclusive('\n') {
-            offset += line.len();
-            let bare = line.trim_end_matches(['\n', '\r']);
-            if pattern.find(bare)?.is_some() {
-                found.push((bare.to_owned(), self.cursor_at(offset)));
-            }
-        }
-        Ok(found)
+    /// just after it, and how many lines the pattern could not finish in time. The
+    /// matching runs on the core's matcher pool, bounded per line: a backtracking
+    /// pattern never holds the server.
+    pub async fn matching_lines(
+        &self,
+        pattern: &Pattern,
+    ) -> procwright::Result<(Vec<(String, u64)>, usize)> {
+        let grep = pattern.matching_lines(self.text.clone()).await?;
+        let found = grep
+            .lines
+            .into_iter()
+            .map(|r| {
+                // Just after the line and its line end, where reading on continues.
+                let rest = &self.text[r.end..];
+                let ending = rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+                let ending = ending.min(rest.find('\n').map_or(0, |n| n + 1));
+                (
+                    self.text[r.clone()].to_owned(),
+                    self.cursor_at(r.end + ending),
+                )
+            })
+            .collect();
+        Ok((found, grep.skipped))
     }
 
     /// The newest output within the limits (and within the last `lines`, if given): for
