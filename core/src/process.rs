@@ -334,7 +334,7 @@ impl Process {
         let place = self.inner.stdin.place();
         let (p, data) = (self.clone(), data.to_vec());
         async move {
-            place.reached().await;
+            place.wait().await;
             let mut rx = p.inner.exit_tx.subscribe();
             let exited = async move {
                 let _ = rx.wait_for(Option::is_some).await;
@@ -380,7 +380,7 @@ impl Process {
         let place = self.inner.stdin.place();
         let p = self.clone();
         async move {
-            place.reached().await;
+            place.wait().await;
             p.inner.stdin.close(p.id()).await
         }
     }

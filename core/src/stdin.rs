@@ -8,7 +8,6 @@
 //! process does, so `kill` and `destroy` release a writer blocked on a full pipe at once.
 
 use crate::error::{Error, ErrorCode, Result};
-use std::collections::BTreeSet;
 use std::io;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
@@ -63,65 +62,8 @@ impl Writer {
 /// The host's end of a process's stdin.
 pub(crate) struct Stdin {
     state: Mutex<State>,
-    line: Arc<Line>,
-}
-
-/// Places in line for the stdin, given out in call order and served in that order.
-#[derive(Default)]
-struct Line {
-    state: std::sync::Mutex<Served>,
-    turn: tokio::sync::Notify,
-}
-
-#[derive(Default)]
-struct Served {
-    /// The next place to give out.
-    next: u64,
-    /// The place being served.
-    now: u64,
-    /// Places given up (their futures dropped) before their turn.
-    gone: BTreeSet<u64>,
-}
-
-/// A place in line: its turn comes once every earlier place was served or given up.
-pub(crate) struct Place {
-    line: Arc<Line>,
-    n: u64,
-}
-
-impl Place {
-    /// Resolves when it is this place's turn.
-    pub async fn reached(&self) {
-        loop {
-            // Registered before the check, so a turn passed in between is not missed.
-            let turn = self.line.turn.notified();
-            if self.line.state.lock().unwrap().now == self.n {
-                return;
-            }
-            turn.await;
-        }
-    }
-}
-
-impl Drop for Place {
-    /// Served or given up: the line moves on past it (and past places given up).
-    fn drop(&mut self) {
-        let mut s = self.line.state.lock().unwrap();
-        if s.now != self.n {
-            s.gone.insert(self.n);
-            return;
-        }
-        s.now += 1;
-        loop {
-            let now = s.now;
-            if !s.gone.remove(&now) {
-                break;
-            }
-            s.now += 1;
-        }
-        drop(s);
-        self.line.turn.notify_waiters();
-    }
+    /// Writes and the close, in call order (`turns.rs`).
+    line: Arc<crate::turns::Turns>,
 }
 
 impl Stdin {
@@ -133,14 +75,8 @@ impl Stdin {
     }
 
     /// A place in line for a write or the close, taken now.
-    pub fn place(&self) -> Place {
-        let mut s = self.line.state.lock().unwrap();
-        let n = s.next;
-        s.next += 1;
-        Place {
-            line: self.line.clone(),
-            n,
-        }
+    pub fn place(&self) -> crate::turns::Turn {
+        self.line.take()
     }
 
     /// Gives a process started with a pipe its write end, before anyone can write.
